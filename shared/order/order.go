@@ -1,0 +1,165 @@
+package order
+
+import (
+	"fmt"
+	"time"
+)
+
+// Source says where a purchase came from. It is the prefix of the order id.
+type Source string
+
+// The sources orderhub takes purchases from.
+const (
+	SourceMarketplace Source = "mkt"    // plentyMarketplace SERVICE.PLUGIN.PURCHASE webhook
+	SourcePlenty      Source = "plenty" // plentymarkets order cleared for shipping
+	SourceDealer      Source = "dealer" // dealer (WBZ) purchase from a third-party system
+)
+
+// MaxExternalIDLen is plenigo's limit for externalSystemId, which is the order id.
+const MaxExternalIDLen = 100
+
+// ID derives the stable order id from a source and the id the source gave the purchase. The same id
+// is the plenigo externalSystemId and the BonifiQ OriginalId, so one key deduplicates every hop.
+func ID(src Source, sourceRef string) string { return string(src) + "-" + sourceRef }
+
+// Order is one purchase on its way to a plenigo subscription.
+type Order struct {
+	ID        string `json:"id"`
+	Source    Source `json:"source"`
+	SourceRef string `json:"sourceRef"` // the id in the source system (marketplace order id, externalSystemId, …)
+	EventID   string `json:"eventId,omitempty"`
+
+	State       State  `json:"state"`
+	StateReason string `json:"stateReason,omitempty"`
+
+	Customer Customer `json:"customer"`
+	Dealer   *Dealer  `json:"dealer,omitempty"`
+	Items    []Item   `json:"items"`
+	// Shipping is kept apart from the items: loyalty points are earned on item value only.
+	Shipping      Money         `json:"shipping"`
+	Payment       Payment       `json:"payment"`
+	StartDate     time.Time     `json:"startDate"`
+	PlacedAt      time.Time     `json:"placedAt"`
+	Subscription  Subscription  `json:"subscription"`
+	SourceDetails SourceDetails `json:"sourceDetails,omitempty"`
+
+	ReceivedAt time.Time `json:"receivedAt"`
+	UpdatedAt  time.Time `json:"updatedAt"`
+	// Version counts stored writes; the store uses it for optimistic concurrency.
+	Version int `json:"version"`
+	// Attempts counts partner attempts for the current step, reset on each forward move.
+	Attempts int `json:"attempts,omitempty"`
+
+	// History is every transition and partner call, oldest first. The store appends; nothing rewrites.
+	History []Event `json:"-"`
+}
+
+// Customer is the buyer, as the source described them.
+type Customer struct {
+	Email     string  `json:"email"`
+	Language  string  `json:"language,omitempty"` // ISO 639-1, resolved by the mapping when the source has none
+	Gender    string  `json:"gender,omitempty"`
+	FirstName string  `json:"firstName,omitempty"`
+	LastName  string  `json:"lastName,omitempty"`
+	SourceID  string  `json:"sourceId,omitempty"` // the contact id in the source system
+	Address   Address `json:"address"`
+	// PlenigoCustomerID is set once the customer exists in plenigo.
+	PlenigoCustomerID string `json:"plenigoCustomerId,omitempty"`
+}
+
+// Address is a postal address; Country is ISO 3166-1 alpha-2.
+type Address struct {
+	Company     string `json:"company,omitempty"`
+	FirstName   string `json:"firstName,omitempty"`
+	LastName    string `json:"lastName,omitempty"`
+	Street      string `json:"street,omitempty"`
+	HouseNumber string `json:"houseNumber,omitempty"`
+	Additional  string `json:"additional,omitempty"`
+	PostalCode  string `json:"postalCode,omitempty"`
+	Town        string `json:"town,omitempty"`
+	Country     string `json:"country,omitempty"`
+	Phone       string `json:"phone,omitempty"`
+	Email       string `json:"email,omitempty"`
+}
+
+// Dealer identifies a WBZ dealer; plenigo needs both values for the customer's WBZ mark.
+type Dealer struct {
+	Group  string `json:"group"`
+	Number string `json:"number"`
+}
+
+// Money is a gross and net amount in the order's currency.
+type Money struct {
+	Gross Decimal `json:"gross"`
+	Net   Decimal `json:"net"`
+}
+
+// Item is one line of the purchase.
+type Item struct {
+	// Product is the source's key for what was bought: the plentymarkets item variation id, or the
+	// dealer system's product code. The mapping turns it into OfferID.
+	Product  string  `json:"product"`
+	Name     string  `json:"name,omitempty"`
+	Quantity Decimal `json:"quantity"`
+	// Price is per unit as the source sent it (marketplace totals include surcharges and discounts).
+	Price Money `json:"price"`
+	// OfferID is the plenigo offer id (exactly 20 characters) once mapped.
+	OfferID string `json:"offerId,omitempty"`
+}
+
+// Payment is how the buyer paid: Method as the source names it, PlenigoMethod once mapped.
+type Payment struct {
+	Method        string `json:"method"`
+	TransactionID string `json:"transactionId,omitempty"`
+	PlenigoMethod string `json:"plenigoMethod,omitempty"`
+}
+
+// Subscription is what plenigo made of the order.
+type Subscription struct {
+	PromiseID      string `json:"promiseId,omitempty"`
+	PlenigoOrderID string `json:"plenigoOrderId,omitempty"`
+}
+
+// SourceDetails keeps source metadata that no later step needs but a person tracing the order might.
+type SourceDetails map[string]string
+
+// Value is the sum of the items' gross prices times their quantities, excluding shipping.
+func (o *Order) Value() Decimal {
+	var sum Decimal
+	for _, it := range o.Items {
+		sum += it.Price.Gross.Times(it.Quantity)
+	}
+	return sum
+}
+
+// New returns an order in RECEIVED with its first history entry.
+func New(src Source, sourceRef string, at time.Time, by Actor) (*Order, error) {
+	if sourceRef == "" {
+		return nil, fmt.Errorf("new order: empty source reference")
+	}
+	id := ID(src, sourceRef)
+	if len(id) > MaxExternalIDLen {
+		return nil, fmt.Errorf("new order: id %q is longer than %d characters", id, MaxExternalIDLen)
+	}
+	o := &Order{ID: id, Source: src, SourceRef: sourceRef, State: Received, ReceivedAt: at.UTC(), UpdatedAt: at.UTC()}
+	o.History = append(o.History, Event{Seq: 1, At: at.UTC(), To: Received, Actor: by})
+	return o, nil
+}
+
+// Clone returns a deep copy, so a store can hand out orders that callers may change freely.
+func (o *Order) Clone() *Order {
+	c := *o
+	c.Items = append([]Item(nil), o.Items...)
+	c.History = append([]Event(nil), o.History...)
+	if o.Dealer != nil {
+		d := *o.Dealer
+		c.Dealer = &d
+	}
+	if o.SourceDetails != nil {
+		c.SourceDetails = make(SourceDetails, len(o.SourceDetails))
+		for k, v := range o.SourceDetails {
+			c.SourceDetails[k] = v
+		}
+	}
+	return &c
+}

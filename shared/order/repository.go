@@ -1,0 +1,32 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Repository stores orders with their history. Implementations: store/dynamostore (AWS) and
+// store/memstore (tests and benchmarks); store/storetest holds the contract both pass.
+type Repository interface {
+	// Create stores a new order with all its history. It returns ErrExists, and stores nothing, when
+	// an order with the same id is already there.
+	Create(ctx context.Context, o *Order) error
+	// Get returns the order with its full history, or ErrNotFound.
+	Get(ctx context.Context, id string) (*Order, error)
+	// Update loads the order, runs fn on it and stores the result with a version check. When another
+	// writer got there first it reloads and runs fn again. fn returning an error stores nothing;
+	// fn returning ErrNoChange stores nothing and Update returns nil.
+	Update(ctx context.Context, id string, fn func(*Order) error) (*Order, error)
+	// NeedingWork lists orders whose state needs work and that have not changed since before, oldest
+	// first, at most limit of them.
+	NeedingWork(ctx context.Context, s State, before time.Time, limit int) ([]*Order, error)
+}
+
+// Errors a repository returns; callers branch on them with errors.Is.
+var (
+	ErrExists   = errors.New("order already exists")
+	ErrNotFound = errors.New("order not found")
+	ErrConflict = errors.New("order changed concurrently too often")
+	ErrNoChange = errors.New("no change")
+)
