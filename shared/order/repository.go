@@ -18,8 +18,8 @@ type Repository interface {
 	// writer got there first it reloads and runs fn again. fn returning an error stores nothing;
 	// fn returning ErrNoChange stores nothing and Update returns nil.
 	Update(ctx context.Context, id string, fn func(*Order) error) (*Order, error)
-	// NeedingWork lists orders whose state needs work and that have not changed since before, oldest
-	// first, at most limit of them.
+	// NeedingWork lists orders in state s (one where State.NeedsWork is true) that have not changed
+	// since before, least recently changed first, at most limit of them, without their history.
 	NeedingWork(ctx context.Context, s State, before time.Time, limit int) ([]*Order, error)
 }
 

@@ -1,0 +1,140 @@
+package intake
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orderhub/orderhub/shared/order"
+)
+
+// MaxDealerBatch is the most purchases one dealer batch may carry.
+const MaxDealerBatch = 500
+
+// dealerPurchase is one purchase of a dealer batch (docs/dealer-batch.md).
+type dealerPurchase struct {
+	ExternalSystemID literal `json:"externalSystemId"`
+	Email            string  `json:"email"`
+	Language         string  `json:"language"`
+	DealerGroup      literal `json:"dealerGroup"`
+	DealerNumber     literal `json:"dealerNumber"`
+	Company          string  `json:"company"`
+	FirstName        string  `json:"firstName"`
+	LastName         string  `json:"lastName"`
+	Country          string  `json:"country"`
+	Offer            literal `json:"offer"`
+	Quantity         literal `json:"quantity"`
+	StartDate        string  `json:"startDate"`
+	PaymentMethod    string  `json:"paymentMethod"`
+}
+
+// DealerItem is one purchase of a batch after parsing: an order, or the reason it was refused.
+type DealerItem struct {
+	Index            int
+	ExternalSystemID string // as far as it could be read, for the per-item answer
+	Order            *order.Order
+	Err              *InputError
+}
+
+// ParseDealerBatch reads {"purchases":[…]}. A problem with the batch as a whole (not JSON, no
+// purchases, too many) is an *InputError; a problem with one purchase is reported on its item, so the
+// rest of the batch still goes through.
+func ParseDealerBatch(body []byte, at time.Time, by order.Actor) ([]DealerItem, error) {
+	var batch struct {
+		Purchases []json.RawMessage `json:"purchases"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&batch); err != nil {
+		return nil, decodeError(err, "")
+	}
+	if dec.More() {
+		return nil, &InputError{Code: "malformed_json", Message: "the body holds more than one JSON value"}
+	}
+	if batch.Purchases == nil {
+		return nil, missing("purchases")
+	}
+	if len(batch.Purchases) == 0 {
+		return nil, invalid("purchases", "must hold at least one purchase")
+	}
+	if len(batch.Purchases) > MaxDealerBatch {
+		return nil, invalid("purchases", "holds %d purchases; send at most %d per batch", len(batch.Purchases), MaxDealerBatch)
+	}
+	items := make([]DealerItem, len(batch.Purchases))
+	for i, raw := range batch.Purchases {
+		items[i] = parseDealerPurchase(i, raw, at, by)
+	}
+	return items, nil
+}
+
+func parseDealerPurchase(i int, raw json.RawMessage, at time.Time, by order.Actor) DealerItem {
+	item := DealerItem{Index: i}
+	f := "purchases[" + strconv.Itoa(i) + "]"
+	var p dealerPurchase
+	if err := json.Unmarshal(raw, &p); err != nil {
+		item.Err = decodeError(err, f)
+		return item
+	}
+	item.ExternalSystemID = p.ExternalSystemID.raw
+	item.Order, item.Err = dealerOrder(f, &p, at, by)
+	return item
+}
+
+func dealerOrder(f string, p *dealerPurchase, at time.Time, by order.Actor) (*order.Order, *InputError) {
+	ext, ierr := p.ExternalSystemID.id(f+".externalSystemId", order.MaxExternalIDLen-len(order.SourceDealer)-1)
+	if ierr != nil {
+		return nil, ierr
+	}
+	mail, ierr := email(f+".email", p.Email)
+	if ierr != nil {
+		return nil, ierr
+	}
+	lang, ierr := language(f+".language", p.Language)
+	if ierr != nil {
+		return nil, ierr
+	}
+	group, ierr := p.DealerGroup.name(f+".dealerGroup", 200)
+	if ierr != nil {
+		return nil, ierr
+	}
+	number, ierr := p.DealerNumber.name(f+".dealerNumber", 200)
+	if ierr != nil {
+		return nil, ierr
+	}
+	product, ierr := p.Offer.id(f+".offer", 64)
+	if ierr != nil {
+		return nil, ierr
+	}
+	qty, ierr := p.Quantity.decimal(f + ".quantity")
+	if ierr != nil {
+		return nil, ierr
+	}
+	if qty <= 0 {
+		return nil, invalid(f+".quantity", "must be greater than 0")
+	}
+	start, ierr := date(f+".startDate", p.StartDate)
+	if ierr != nil {
+		return nil, ierr
+	}
+	if p.PaymentMethod == "" {
+		return nil, missing(f + ".paymentMethod")
+	}
+	o, err := order.New(order.SourceDealer, ext, at, by)
+	if err != nil {
+		return nil, invalid(f+".externalSystemId", "%v", err)
+	}
+	o.Customer = order.Customer{
+		Email:     mail,
+		Language:  lang,
+		FirstName: text(p.FirstName, 100),
+		LastName:  text(p.LastName, 100),
+		Address:   order.Address{Company: text(p.Company, 100), Country: strings.ToUpper(text(p.Country, 2))},
+	}
+	o.Dealer = &order.Dealer{Group: group, Number: number}
+	o.Items = []order.Item{{Product: product, Quantity: qty}}
+	o.Payment = order.Payment{Method: text(p.PaymentMethod, 64)}
+	o.StartDate = start
+	o.PlacedAt = o.ReceivedAt
+	return o, nil
+}

@@ -1,0 +1,207 @@
+package intake
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orderhub/orderhub/shared/order"
+)
+
+// MarketplacePurchaseType is the only webhook type plentyMarketplace sends for a service purchase.
+const MarketplacePurchaseType = "SERVICE.PLUGIN.PURCHASE"
+
+// marketplaceEvent is the plentyMarketplace webhook body (partner-apis 2.9). Every field is optional on
+// the wire; ParseMarketplace says which ones an order cannot do without.
+type marketplaceEvent struct {
+	ID        string  `json:"id"`
+	Type      string  `json:"type"`
+	CreatedAt literal `json:"createdAt"`
+	Resource  *struct {
+		Contact *struct {
+			ID        literal `json:"id"`
+			Gender    string  `json:"gender"`
+			FirstName string  `json:"firstName"`
+			LastName  string  `json:"lastName"`
+			Email     string  `json:"email"`
+			UpdatedAt literal `json:"updatedAt"`
+		} `json:"contact"`
+		Address *struct {
+			ID          literal `json:"id"`
+			CompanyName string  `json:"companyName"`
+			FirstName   string  `json:"firstName"`
+			LastName    string  `json:"lastName"`
+			Street      string  `json:"street"`
+			HouseNumber string  `json:"houseNumber"`
+			Additional  string  `json:"additional"`
+			PostalCode  string  `json:"postalCode"`
+			Town        string  `json:"town"`
+			Country     string  `json:"country"`
+			Phone       string  `json:"phone"`
+			Email       string  `json:"email"`
+			UpdatedAt   literal `json:"updatedAt"`
+		} `json:"address"`
+		Order *struct {
+			ID                  literal `json:"id"`
+			PayPalTransactionID string  `json:"payPalTransactionId"`
+			OrderItems          []struct {
+				ItemVariationID literal `json:"itemVariationId"`
+				Quantity        literal `json:"quantity"`
+				OrderItemName   string  `json:"orderItemName"`
+				PriceGross      literal `json:"priceGross"`
+				PriceNet        literal `json:"priceNet"`
+			} `json:"orderItems"`
+		} `json:"order"`
+	} `json:"resource"`
+}
+
+// Marketplace payment methods as the mapping file names them: the webhook only tells whether PayPal
+// was used.
+const (
+	MarketplacePayPal = "paypal"
+	MarketplaceNone   = "none"
+)
+
+// ParseMarketplace turns a SERVICE.PLUGIN.PURCHASE webhook into a RECEIVED order with id
+// mkt-<order id>. Any problem with the body is an *InputError.
+func ParseMarketplace(body []byte, at time.Time, by order.Actor) (*order.Order, error) {
+	var ev marketplaceEvent
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&ev); err != nil {
+		return nil, decodeError(err, "")
+	}
+	if dec.More() {
+		return nil, &InputError{Code: "malformed_json", Message: "the body holds more than one JSON value"}
+	}
+	if ev.ID == "" {
+		return nil, missing("id")
+	}
+	if len(ev.ID) > 200 {
+		return nil, invalid("id", "is longer than 200 characters")
+	}
+	if ev.Type == "" {
+		return nil, missing("type")
+	}
+	if ev.Type != MarketplacePurchaseType {
+		return nil, invalid("type", "must be %s", MarketplacePurchaseType)
+	}
+	r := ev.Resource
+	if r == nil {
+		return nil, missing("resource")
+	}
+	if r.Order == nil {
+		return nil, missing("resource.order")
+	}
+	if r.Contact == nil {
+		return nil, missing("resource.contact")
+	}
+	orderID, ierr := r.Order.ID.id("resource.order.id", order.MaxExternalIDLen-len(order.SourceMarketplace)-1)
+	if ierr != nil {
+		return nil, ierr
+	}
+	mail, ierr := email("resource.contact.email", r.Contact.Email)
+	if ierr != nil {
+		return nil, ierr
+	}
+	if len(r.Order.OrderItems) == 0 {
+		return nil, missing("resource.order.orderItems")
+	}
+	placed, ierr := unixTime("createdAt", ev.CreatedAt)
+	if ierr != nil {
+		return nil, ierr
+	}
+
+	o, err := order.New(order.SourceMarketplace, orderID, at, by)
+	if err != nil {
+		return nil, invalid("resource.order.id", "%v", err)
+	}
+	o.EventID = ev.ID
+	o.PlacedAt = placed
+	if o.PlacedAt.IsZero() {
+		o.PlacedAt = o.ReceivedAt
+	}
+	o.StartDate = o.PlacedAt
+	o.Items = make([]order.Item, len(r.Order.OrderItems))
+	for i, it := range r.Order.OrderItems {
+		f := "resource.order.orderItems[" + strconv.Itoa(i) + "]"
+		var item order.Item
+		if item.Product, ierr = it.ItemVariationID.id(f+".itemVariationId", 64); ierr != nil {
+			return nil, ierr
+		}
+		if item.Quantity, ierr = it.Quantity.decimal(f + ".quantity"); ierr != nil {
+			return nil, ierr
+		}
+		if item.Quantity <= 0 {
+			return nil, invalid(f+".quantity", "must be greater than 0")
+		}
+		if item.Price.Gross, ierr = it.PriceGross.decimal(f + ".priceGross"); ierr != nil {
+			return nil, ierr
+		}
+		if item.Price.Net, ierr = it.PriceNet.optionalDecimal(f + ".priceNet"); ierr != nil {
+			return nil, ierr
+		}
+		if item.Price.Gross < 0 || item.Price.Net < 0 {
+			return nil, invalid(f, "prices must not be negative")
+		}
+		item.Name = text(it.OrderItemName, 200)
+		o.Items[i] = item
+	}
+
+	c := r.Contact
+	o.Customer = order.Customer{
+		Email:     mail,
+		Gender:    strings.ToLower(strings.TrimSpace(c.Gender)),
+		FirstName: text(c.FirstName, 100),
+		LastName:  text(c.LastName, 100),
+	}
+	if c.ID.set {
+		o.Customer.SourceID = c.ID.raw
+	}
+	details := order.SourceDetails{}
+	if a := r.Address; a != nil {
+		o.Customer.Address = order.Address{
+			Company:     text(a.CompanyName, 100),
+			FirstName:   text(a.FirstName, 100),
+			LastName:    text(a.LastName, 100),
+			Street:      text(a.Street, 100),
+			HouseNumber: text(a.HouseNumber, 20),
+			Additional:  text(a.Additional, 100),
+			PostalCode:  text(a.PostalCode, 20),
+			Town:        text(a.Town, 100),
+			Country:     strings.ToUpper(text(a.Country, 2)),
+			Phone:       text(a.Phone, 50),
+			Email:       strings.ToLower(text(a.Email, 100)),
+		}
+		if a.ID.set {
+			details["addressId"] = a.ID.raw
+		}
+		if a.UpdatedAt.set {
+			details["addressUpdatedAt"] = a.UpdatedAt.raw
+		}
+	}
+	if c.UpdatedAt.set {
+		details["contactUpdatedAt"] = c.UpdatedAt.raw
+	}
+	if len(details) > 0 {
+		o.SourceDetails = details
+	}
+	o.Payment = order.Payment{Method: MarketplaceNone}
+	if tx := text(r.Order.PayPalTransactionID, 100); tx != "" {
+		o.Payment = order.Payment{Method: MarketplacePayPal, TransactionID: tx}
+	}
+	return o, nil
+}
+
+// unixTime reads seconds since the epoch; absent is the zero time.
+func unixTime(field string, l literal) (time.Time, *InputError) {
+	if !l.set {
+		return time.Time{}, nil
+	}
+	n, err := strconv.ParseInt(l.raw, 10, 64)
+	if err != nil || n < 0 || n > 1<<33 {
+		return time.Time{}, invalid(field, "must be a Unix timestamp in seconds")
+	}
+	return time.Unix(n, 0).UTC(), nil
+}

@@ -1,0 +1,69 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/orderhub/orderhub/shared/mapping"
+	"github.com/orderhub/orderhub/shared/order"
+)
+
+// Service accepts parsed orders into the repository.
+type Service struct {
+	Orders  order.Repository
+	Mapping *mapping.Config
+}
+
+// Outcome is what became of one accepted purchase.
+type Outcome struct {
+	OrderID   string
+	Duplicate bool        // an order with this id was already stored; nothing was written
+	State     order.State // the state stored (unknown for a duplicate)
+	Reason    string      // why the order is REJECTED, when it is
+}
+
+// Accept maps the order and stores it with one conditional write. An order that cannot be mapped is
+// still stored, as REJECTED with the reason, so a purchase is never lost to incomplete
+// configuration. A second delivery of the same purchase is a Duplicate, not an error.
+func (s *Service) Accept(ctx context.Context, o *order.Order, by order.Actor) (Outcome, error) {
+	if err := s.Mapping.Apply(o); err != nil {
+		var u *mapping.Unmappable
+		if !errors.As(err, &u) {
+			return Outcome{}, fmt.Errorf("map order %s: %w", o.ID, err)
+		}
+		if err := o.MoveTo(order.Rejected, order.Change{At: o.ReceivedAt, By: by, Reason: u.Error()}); err != nil {
+			return Outcome{}, err
+		}
+	}
+	switch err := s.Orders.Create(ctx, o); {
+	case errors.Is(err, order.ErrExists):
+		return Outcome{OrderID: o.ID, Duplicate: true}, nil
+	case err != nil:
+		return Outcome{}, fmt.Errorf("store order %s: %w", o.ID, err)
+	}
+	return Outcome{OrderID: o.ID, State: o.State, Reason: o.StateReason}, nil
+}
+
+// Reevaluate applies the current mapping to a REJECTED order and, when it now maps, moves it back to
+// RECEIVED so it is imported like a new one. It reports whether the order moved; an order in any
+// other state is left alone.
+func (s *Service) Reevaluate(ctx context.Context, id string, at time.Time, by order.Actor) (bool, error) {
+	moved := false
+	_, err := s.Orders.Update(ctx, id, func(o *order.Order) error {
+		moved = false
+		if o.State != order.Rejected {
+			return order.ErrNoChange
+		}
+		if err := s.Mapping.Apply(o); err != nil {
+			return order.ErrNoChange
+		}
+		moved = true
+		return o.MoveTo(order.Received, order.Change{At: at, By: by, Reason: "mapping now complete"})
+	})
+	if err != nil {
+		return false, fmt.Errorf("re-evaluate order %s: %w", id, err)
+	}
+	return moved, nil
+}

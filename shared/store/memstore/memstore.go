@@ -1,0 +1,99 @@
+// Package memstore is an in-memory order.Repository for domain tests and benchmarks. It passes the
+// same contract suite (store/storetest) as the DynamoDB store, optimistic retries included.
+package memstore
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/orderhub/orderhub/shared/order"
+)
+
+// maxAttempts bounds Update's optimistic retries, as in the DynamoDB store.
+const maxAttempts = 10
+
+// Store keeps orders in a map. The zero value is not usable; call New.
+type Store struct {
+	mu     sync.RWMutex
+	orders map[string]*order.Order
+}
+
+// New returns an empty store.
+func New() *Store { return &Store{orders: make(map[string]*order.Order)} }
+
+// Create implements order.Repository.
+func (s *Store) Create(_ context.Context, o *order.Order) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.orders[o.ID]; ok {
+		return order.ErrExists
+	}
+	o.Version = 1
+	s.orders[o.ID] = o.Clone()
+	return nil
+}
+
+// Get implements order.Repository.
+func (s *Store) Get(_ context.Context, id string) (*order.Order, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	o, ok := s.orders[id]
+	if !ok {
+		return nil, order.ErrNotFound
+	}
+	return o.Clone(), nil
+}
+
+// Update implements order.Repository. fn runs outside the lock, so concurrent updates really race
+// and the version check decides, as it does in DynamoDB.
+func (s *Store) Update(ctx context.Context, id string, fn func(*order.Order) error) (*order.Order, error) {
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		cur, err := s.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		seen := cur.Version
+		if err := fn(cur); err != nil {
+			if errors.Is(err, order.ErrNoChange) {
+				return cur, nil
+			}
+			return nil, err
+		}
+		s.mu.Lock()
+		if s.orders[id].Version == seen {
+			cur.Version = seen + 1
+			s.orders[id] = cur.Clone()
+			s.mu.Unlock()
+			return cur, nil
+		}
+		s.mu.Unlock()
+	}
+	return nil, order.ErrConflict
+}
+
+// NeedingWork implements order.Repository.
+func (s *Store) NeedingWork(_ context.Context, st order.State, before time.Time, limit int) ([]*order.Order, error) {
+	s.mu.RLock()
+	var out []*order.Order
+	for _, o := range s.orders {
+		if o.State == st && st.NeedsWork() && o.UpdatedAt.Before(before) {
+			c := o.Clone()
+			c.History = nil
+			out = append(out, c)
+		}
+	}
+	s.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].UpdatedAt.Equal(out[j].UpdatedAt) {
+			return out[i].UpdatedAt.Before(out[j].UpdatedAt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
