@@ -1,0 +1,117 @@
+// Command orderhub is the operator's and developer's tool for running orderhub on one machine.
+//
+//	orderhub with-emulators -- CMD [ARGS...]
+//	    start DynamoDB Local and the SQS emulator, run CMD with ORDERHUB_DYNAMODB_ENDPOINT and
+//	    ORDERHUB_SQS_ENDPOINT set, stop them, and exit with CMD's status.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/orderhub/orderhub/local/emulator"
+	"github.com/orderhub/orderhub/local/localaws"
+)
+
+const usage = `usage:
+  orderhub with-emulators -- CMD [ARGS...]   run CMD against freshly started local emulators`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	code := 0
+	switch os.Args[1] {
+	case "with-emulators":
+		code, err = withEmulators(ctx, os.Args[2:])
+	case "-h", "--help", "help":
+		fmt.Println(usage)
+	default:
+		err = fmt.Errorf("unknown command %q\n%s", os.Args[1], usage)
+		code = 2
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "orderhub:", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+func withEmulators(ctx context.Context, args []string) (int, error) {
+	if len(args) > 0 && args[0] == "--" {
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		return 2, errors.New("with-emulators: no command given")
+	}
+	root, err := repoRoot()
+	if err != nil {
+		return 1, err
+	}
+	cache := emulator.DefaultCacheDir(root)
+	began := time.Now()
+	fmt.Fprintln(os.Stderr, "orderhub: starting DynamoDB Local and the SQS emulator (first run downloads them)…")
+	type result struct {
+		p   *emulator.Process
+		err error
+	}
+	ddbc, sqsc := make(chan result, 1), make(chan result, 1)
+	go func() { p, err := emulator.StartDynamoDB(ctx, cache, 0); ddbc <- result{p, err} }()
+	go func() { p, err := emulator.StartSQS(ctx, cache, 0); sqsc <- result{p, err} }()
+	ddb, sqs := <-ddbc, <-sqsc
+	for _, r := range []result{ddb, sqs} {
+		if r.p != nil {
+			defer r.p.Stop()
+		}
+	}
+	if err := errors.Join(ddb.err, sqs.err); err != nil {
+		return 1, err
+	}
+	fmt.Fprintf(os.Stderr, "orderhub: DynamoDB Local on %s, SQS on %s (ready in %.1fs)\n", ddb.p.Endpoint, sqs.p.Endpoint, time.Since(began).Seconds())
+
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Env = append(os.Environ(), localaws.EnvDynamoDB+"="+ddb.p.Endpoint, localaws.EnvSQS+"="+sqs.p.Endpoint)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 10 * time.Second
+	err = cmd.Run()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode(), nil
+	}
+	if err != nil {
+		return 1, fmt.Errorf("run %s: %w", args[0], err)
+	}
+	return 0, nil
+}
+
+// repoRoot finds the directory holding go.mod, starting from the working directory.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "template.yaml")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("run orderhub inside the orderhub repository (no template.yaml found above the working directory)")
+		}
+		dir = parent
+	}
+}
