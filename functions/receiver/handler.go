@@ -1,0 +1,338 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/orderhub/orderhub/shared/intake"
+	"github.com/orderhub/orderhub/shared/order"
+	"github.com/orderhub/orderhub/shared/secrets"
+	"github.com/orderhub/orderhub/shared/signature"
+)
+
+// Body limits. A marketplace webhook is about 1 KiB; a full dealer batch of 500 purchases is well
+// under 512 KiB.
+const (
+	MaxMarketplaceBody = 64 << 10
+	MaxDealerBody      = 2 << 20
+)
+
+// batchWriters bounds the concurrent store writes of one dealer batch.
+const batchWriters = 16
+
+// Handler is the webhook receiver: it authenticates, validates and hands each purchase to intake.
+type Handler struct {
+	Intake            *intake.Service
+	MarketplaceTokens secrets.Source
+	DealerSecrets     secrets.Source
+	Function          string
+	Log               *slog.Logger
+	Now               func() time.Time
+
+	verifierMu   sync.Mutex
+	verifier     *signature.Verifier
+	verifierFrom []string
+}
+
+// Handle serves one HTTP API (payload 2.0) request. It always answers with a response: client
+// mistakes get a 4xx naming the problem, a failure of ours a 5xx so the sender retries.
+func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	method := req.RequestContext.HTTP.Method
+	path := req.RawPath
+	switch {
+	case strings.HasPrefix(path, "/webhooks/marketplace/"):
+		if method != http.MethodPost {
+			return failure(http.StatusMethodNotAllowed, "method_not_allowed", "", "use POST"), nil
+		}
+		token := req.PathParameters["token"]
+		if token == "" {
+			token = strings.TrimPrefix(path, "/webhooks/marketplace/")
+		}
+		return h.marketplace(ctx, req, token), nil
+	case path == "/dealer-purchases":
+		if method != http.MethodPost {
+			return failure(http.StatusMethodNotAllowed, "method_not_allowed", "", "use POST"), nil
+		}
+		return h.dealer(ctx, req), nil
+	}
+	return failure(http.StatusNotFound, "not_found", "", "no such route"), nil
+}
+
+func (h *Handler) marketplace(ctx context.Context, req events.APIGatewayV2HTTPRequest, token string) events.APIGatewayV2HTTPResponse {
+	const route = "marketplace"
+	tokens, err := h.MarketplaceTokens.Values(ctx)
+	if err != nil {
+		h.Log.ErrorContext(ctx, "marketplace token unavailable", "route", route, "error", err.Error())
+		return failure(http.StatusServiceUnavailable, "unavailable", "", "authentication is temporarily unavailable; retry")
+	}
+	if !tokenMatches(token, tokens) {
+		h.Log.WarnContext(ctx, "refused", "route", route, "status", http.StatusUnauthorized, "reason", "wrong token")
+		return failure(http.StatusUnauthorized, "unauthorized", "", "unknown webhook URL")
+	}
+	body, resp, ok := h.body(ctx, req, route, MaxMarketplaceBody)
+	if !ok {
+		return resp
+	}
+	by := h.actor(ctx)
+	o, err := intake.ParseMarketplace(body, h.Now(), by)
+	if err != nil {
+		return h.badInput(ctx, route, err)
+	}
+	out, err := h.Intake.Accept(ctx, o, by)
+	if err != nil {
+		h.Log.ErrorContext(ctx, "store failed", "route", route, "order", o.ID, "error", err.Error())
+		return failure(http.StatusInternalServerError, "store_failed", "", "the purchase could not be stored; retry")
+	}
+	h.Log.InfoContext(ctx, "purchase", "route", route, "order", out.OrderID, "duplicate", out.Duplicate, "state", string(out.State), "items", len(o.Items))
+	return respond(statusOf(out), acceptance(out))
+}
+
+// dealerResult is one line of the answer to a dealer batch.
+type dealerResult struct {
+	Index            int                `json:"index"`
+	ExternalSystemID string             `json:"externalSystemId,omitempty"`
+	OrderID          string             `json:"orderId,omitempty"`
+	Status           string             `json:"status"` // accepted, duplicate, rejected, failed
+	State            order.State        `json:"state,omitempty"`
+	Reason           string             `json:"reason,omitempty"`
+	Error            *intake.InputError `json:"error,omitempty"`
+}
+
+type dealerAnswer struct {
+	Accepted   int            `json:"accepted"`
+	Duplicates int            `json:"duplicates"`
+	Rejected   int            `json:"rejected"`
+	Failed     int            `json:"failed"`
+	Results    []dealerResult `json:"results"`
+}
+
+func (h *Handler) dealer(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	const route = "dealer"
+	body, resp, ok := h.rawBody(ctx, req, route, MaxDealerBody)
+	if !ok {
+		return resp
+	}
+	v, err := h.dealerVerifier(ctx)
+	if err != nil {
+		h.Log.ErrorContext(ctx, "dealer signing secret unavailable", "route", route, "error", err.Error())
+		return failure(http.StatusServiceUnavailable, "unavailable", "", "authentication is temporarily unavailable; retry")
+	}
+	hd := req.Headers
+	if err := v.Verify(hd[signature.HeaderID], hd[signature.HeaderTimestamp], hd[signature.HeaderSignature], body, h.Now()); err != nil {
+		h.Log.WarnContext(ctx, "refused", "route", route, "status", http.StatusUnauthorized, "reason", err.Error())
+		return failure(http.StatusUnauthorized, "unauthorized", "", err.Error())
+	}
+	if resp, ok := h.jsonContent(ctx, req, route); !ok {
+		return resp
+	}
+	by := h.actor(ctx)
+	items, err := intake.ParseDealerBatch(body, h.Now(), by)
+	if err != nil {
+		return h.badInput(ctx, route, err)
+	}
+
+	ans := dealerAnswer{Results: make([]dealerResult, len(items))}
+	first := make(map[string]int, len(items))
+	var work []int
+	for i, it := range items {
+		r := &ans.Results[i]
+		r.Index, r.ExternalSystemID = it.Index, it.ExternalSystemID
+		switch {
+		case it.Err != nil:
+			r.Status, r.Error = "rejected", it.Err
+		case first[it.Order.ID] > 0:
+			r.Status, r.OrderID = "duplicate", it.Order.ID
+			r.Reason = "same externalSystemId as purchase " + strconv.Itoa(first[it.Order.ID]-1) + " of this batch"
+		default:
+			first[it.Order.ID] = i + 1
+			r.OrderID = it.Order.ID
+			work = append(work, i)
+		}
+	}
+
+	sem := make(chan struct{}, batchWriters)
+	var wg sync.WaitGroup
+	for _, i := range work {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			r := &ans.Results[i]
+			out, err := h.Intake.Accept(ctx, items[i].Order, by)
+			if err != nil {
+				h.Log.ErrorContext(ctx, "store failed", "route", route, "order", items[i].Order.ID, "error", err.Error())
+				r.Status, r.Reason = "failed", "could not be stored; retry the batch"
+				return
+			}
+			a := acceptance(out)
+			r.Status, r.State, r.Reason = a.Status, a.State, a.Reason
+		}()
+	}
+	wg.Wait()
+
+	for _, r := range ans.Results {
+		switch r.Status {
+		case "accepted":
+			ans.Accepted++
+		case "duplicate":
+			ans.Duplicates++
+		case "rejected":
+			ans.Rejected++
+		case "failed":
+			ans.Failed++
+		}
+	}
+	status := http.StatusOK
+	switch {
+	case ans.Failed > 0:
+		// Stored items are duplicates on the retry, so resending the whole batch is safe.
+		status = http.StatusServiceUnavailable
+	case ans.Accepted > 0:
+		status = http.StatusAccepted
+	case ans.Duplicates == 0:
+		status = http.StatusBadRequest
+	}
+	h.Log.InfoContext(ctx, "dealer batch", "route", route, "status", status, "purchases", len(items),
+		"accepted", ans.Accepted, "duplicates", ans.Duplicates, "rejected", ans.Rejected, "failed", ans.Failed)
+	return respond(status, ans)
+}
+
+// body checks the content type and size, then returns the raw body.
+func (h *Handler) body(ctx context.Context, req events.APIGatewayV2HTTPRequest, route string, limit int) ([]byte, events.APIGatewayV2HTTPResponse, bool) {
+	if resp, ok := h.jsonContent(ctx, req, route); !ok {
+		return nil, resp, false
+	}
+	return h.rawBody(ctx, req, route, limit)
+}
+
+func (h *Handler) jsonContent(ctx context.Context, req events.APIGatewayV2HTTPRequest, route string) (events.APIGatewayV2HTTPResponse, bool) {
+	ct := req.Headers["content-type"]
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" || (params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8")) {
+		h.Log.WarnContext(ctx, "refused", "route", route, "status", http.StatusUnsupportedMediaType)
+		return failure(http.StatusUnsupportedMediaType, "unsupported_media_type", "content-type", "send application/json (UTF-8)"), false
+	}
+	return events.APIGatewayV2HTTPResponse{}, true
+}
+
+func (h *Handler) rawBody(ctx context.Context, req events.APIGatewayV2HTTPRequest, route string, limit int) ([]byte, events.APIGatewayV2HTTPResponse, bool) {
+	size := len(req.Body)
+	if req.IsBase64Encoded {
+		size = base64.StdEncoding.DecodedLen(len(req.Body))
+	}
+	if size > limit {
+		h.Log.WarnContext(ctx, "refused", "route", route, "status", http.StatusRequestEntityTooLarge, "bytes", size)
+		return nil, failure(http.StatusRequestEntityTooLarge, "too_large", "", "the body is larger than "+strconv.Itoa(limit>>10)+" KiB"), false
+	}
+	if !req.IsBase64Encoded {
+		return []byte(req.Body), events.APIGatewayV2HTTPResponse{}, true
+	}
+	b, err := base64.StdEncoding.DecodeString(req.Body)
+	if err != nil {
+		return nil, failure(http.StatusBadRequest, "malformed_body", "", "the body is marked base64 but is not"), false
+	}
+	return b, events.APIGatewayV2HTTPResponse{}, true
+}
+
+func (h *Handler) badInput(ctx context.Context, route string, err error) events.APIGatewayV2HTTPResponse {
+	var ie *intake.InputError
+	if !errors.As(err, &ie) {
+		ie = &intake.InputError{Code: "invalid_body", Message: "the body cannot be read as a purchase"}
+	}
+	h.Log.WarnContext(ctx, "refused", "route", route, "status", http.StatusBadRequest, "code", ie.Code, "field", ie.Field)
+	return respond(http.StatusBadRequest, errorBody{Error: *ie})
+}
+
+// dealerVerifier builds the signature verifier from the current secrets, again only when they change.
+func (h *Handler) dealerVerifier(ctx context.Context) (*signature.Verifier, error) {
+	vals, err := h.DealerSecrets.Values(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h.verifierMu.Lock()
+	defer h.verifierMu.Unlock()
+	if h.verifier != nil && slices.Equal(vals, h.verifierFrom) {
+		return h.verifier, nil
+	}
+	v, err := signature.NewVerifier(vals...)
+	if err != nil {
+		return nil, err
+	}
+	h.verifier, h.verifierFrom = v, vals
+	return v, nil
+}
+
+func (h *Handler) actor(ctx context.Context) order.Actor {
+	a := order.Actor{Function: h.Function}
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		a.RequestID = lc.AwsRequestID
+	}
+	return a
+}
+
+// tokenMatches compares in constant time; hashing first makes the time independent of the length too.
+func tokenMatches(got string, valid []string) bool {
+	g := sha256.Sum256([]byte(got))
+	match := 0
+	for _, v := range valid {
+		w := sha256.Sum256([]byte(v))
+		match |= subtle.ConstantTimeCompare(g[:], w[:])
+	}
+	return got != "" && match == 1
+}
+
+type acceptedBody struct {
+	OrderID string      `json:"orderId"`
+	Status  string      `json:"status"`
+	State   order.State `json:"state,omitempty"`
+	Reason  string      `json:"reason,omitempty"`
+}
+
+func acceptance(out intake.Outcome) acceptedBody {
+	if out.Duplicate {
+		return acceptedBody{OrderID: out.OrderID, Status: "duplicate"}
+	}
+	return acceptedBody{OrderID: out.OrderID, Status: "accepted", State: out.State, Reason: out.Reason}
+}
+
+func statusOf(out intake.Outcome) int {
+	if out.Duplicate {
+		return http.StatusOK
+	}
+	return http.StatusAccepted
+}
+
+type errorBody struct {
+	Error intake.InputError `json:"error"`
+}
+
+func failure(status int, code, field, msg string) events.APIGatewayV2HTTPResponse {
+	return respond(status, errorBody{Error: intake.InputError{Code: code, Field: field, Message: msg}})
+}
+
+func respond(status int, v any) events.APIGatewayV2HTTPResponse {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"internal","message":"response could not be encoded"}}`)
+	}
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: status,
+		Headers:    map[string]string{"content-type": "application/json"},
+		Body:       string(b),
+	}
+}
