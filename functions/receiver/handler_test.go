@@ -254,26 +254,44 @@ func TestMalformedInputGetsItsOwn4xx(t *testing.T) {
 		code   string
 		field  string
 	}{
-		"not JSON":         {func(r *events.APIGatewayV2HTTPRequest) { r.Body = `{"id": "evt_1",` }, 400, "malformed_json", ""},
-		"two JSON values":  {func(r *events.APIGatewayV2HTTPRequest) { r.Body = base.Body + "{}" }, 400, "malformed_json", ""},
-		"array body":       {func(r *events.APIGatewayV2HTTPRequest) { r.Body = `[1,2]` }, 400, "invalid_field", ""},
-		"empty body":       {func(r *events.APIGatewayV2HTTPRequest) { r.Body = `` }, 400, "malformed_json", ""},
-		"missing email":    {func(r *events.APIGatewayV2HTTPRequest) { r.Body = body(func(m map[string]any) { delete(res(m)["contact"].(map[string]any), "email") }) }, 400, "missing_field", "resource.contact.email"},
-		"bad email":        {func(r *events.APIGatewayV2HTTPRequest) { r.Body = body(func(m map[string]any) { res(m)["contact"].(map[string]any)["email"] = "john" }) }, 400, "invalid_field", "resource.contact.email"},
-		"missing order id": {func(r *events.APIGatewayV2HTTPRequest) { r.Body = body(func(m map[string]any) { delete(res(m)["order"].(map[string]any), "id") }) }, 400, "missing_field", "resource.order.id"},
-		"no items":         {func(r *events.APIGatewayV2HTTPRequest) { r.Body = body(func(m map[string]any) { res(m)["order"].(map[string]any)["orderItems"] = []any{} }) }, 400, "missing_field", "resource.order.orderItems"},
-		"quantity text":    {func(r *events.APIGatewayV2HTTPRequest) { r.Body = body(func(m map[string]any) { item(m)["quantity"] = "many" }) }, 400, "invalid_field", "resource.order.orderItems[0].quantity"},
-		"quantity zero":    {func(r *events.APIGatewayV2HTTPRequest) { r.Body = body(func(m map[string]any) { item(m)["quantity"] = 0 }) }, 400, "invalid_field", "resource.order.orderItems[0].quantity"},
-		"missing price":    {func(r *events.APIGatewayV2HTTPRequest) { r.Body = body(func(m map[string]any) { delete(item(m), "priceGross") }) }, 400, "missing_field", "resource.order.orderItems[0].priceGross"},
-		"wrong type":       {func(r *events.APIGatewayV2HTTPRequest) { r.Body = body(func(m map[string]any) { m["type"] = "SERVICE.PLUGIN.REFUND" }) }, 400, "invalid_field", "type"},
-		"type not string":  {func(r *events.APIGatewayV2HTTPRequest) { r.Body = body(func(m map[string]any) { m["type"] = 7 }) }, 400, "invalid_field", "type"},
-		"bad base64":       {func(r *events.APIGatewayV2HTTPRequest) { r.IsBase64Encoded = true; r.Body = "%%%" }, 400, "malformed_body", ""},
-		"text/plain":       {func(r *events.APIGatewayV2HTTPRequest) { r.Headers = map[string]string{"content-type": "text/plain"} }, 415, "unsupported_media_type", "content-type"},
-		"no content type":  {func(r *events.APIGatewayV2HTTPRequest) { r.Headers = map[string]string{} }, 415, "unsupported_media_type", "content-type"},
-		"latin-1":          {func(r *events.APIGatewayV2HTTPRequest) { r.Headers = map[string]string{"content-type": "application/json; charset=latin1"} }, 415, "unsupported_media_type", "content-type"},
-		"too large":        {func(r *events.APIGatewayV2HTTPRequest) { r.Body = strings.Repeat(" ", MaxMarketplaceBody+1) }, 413, "too_large", ""},
-		"GET":              {func(r *events.APIGatewayV2HTTPRequest) { r.RequestContext.HTTP.Method = "GET" }, 405, "method_not_allowed", ""},
-		"unknown route":    {func(r *events.APIGatewayV2HTTPRequest) { r.RawPath = "/orders" }, 404, "not_found", ""},
+		"not JSON":        {func(r *events.APIGatewayV2HTTPRequest) { r.Body = `{"id": "evt_1",` }, 400, "malformed_json", ""},
+		"two JSON values": {func(r *events.APIGatewayV2HTTPRequest) { r.Body = base.Body + "{}" }, 400, "malformed_json", ""},
+		"array body":      {func(r *events.APIGatewayV2HTTPRequest) { r.Body = `[1,2]` }, 400, "invalid_field", ""},
+		"empty body":      {func(r *events.APIGatewayV2HTTPRequest) { r.Body = `` }, 400, "malformed_json", ""},
+		"missing email": {func(r *events.APIGatewayV2HTTPRequest) {
+			r.Body = body(func(m map[string]any) { delete(res(m)["contact"].(map[string]any), "email") })
+		}, 400, "missing_field", "resource.contact.email"},
+		"bad email": {func(r *events.APIGatewayV2HTTPRequest) {
+			r.Body = body(func(m map[string]any) { res(m)["contact"].(map[string]any)["email"] = "john" })
+		}, 400, "invalid_field", "resource.contact.email"},
+		"missing order id": {func(r *events.APIGatewayV2HTTPRequest) {
+			r.Body = body(func(m map[string]any) { delete(res(m)["order"].(map[string]any), "id") })
+		}, 400, "missing_field", "resource.order.id"},
+		"no items": {func(r *events.APIGatewayV2HTTPRequest) {
+			r.Body = body(func(m map[string]any) { res(m)["order"].(map[string]any)["orderItems"] = []any{} })
+		}, 400, "missing_field", "resource.order.orderItems"},
+		"quantity text": {func(r *events.APIGatewayV2HTTPRequest) {
+			r.Body = body(func(m map[string]any) { item(m)["quantity"] = "many" })
+		}, 400, "invalid_field", "resource.order.orderItems[0].quantity"},
+		"quantity zero": {func(r *events.APIGatewayV2HTTPRequest) {
+			r.Body = body(func(m map[string]any) { item(m)["quantity"] = 0 })
+		}, 400, "invalid_field", "resource.order.orderItems[0].quantity"},
+		"missing price": {func(r *events.APIGatewayV2HTTPRequest) {
+			r.Body = body(func(m map[string]any) { delete(item(m), "priceGross") })
+		}, 400, "missing_field", "resource.order.orderItems[0].priceGross"},
+		"wrong type": {func(r *events.APIGatewayV2HTTPRequest) {
+			r.Body = body(func(m map[string]any) { m["type"] = "SERVICE.PLUGIN.REFUND" })
+		}, 400, "invalid_field", "type"},
+		"type not string": {func(r *events.APIGatewayV2HTTPRequest) { r.Body = body(func(m map[string]any) { m["type"] = 7 }) }, 400, "invalid_field", "type"},
+		"bad base64":      {func(r *events.APIGatewayV2HTTPRequest) { r.IsBase64Encoded = true; r.Body = "%%%" }, 400, "malformed_body", ""},
+		"text/plain":      {func(r *events.APIGatewayV2HTTPRequest) { r.Headers = map[string]string{"content-type": "text/plain"} }, 415, "unsupported_media_type", "content-type"},
+		"no content type": {func(r *events.APIGatewayV2HTTPRequest) { r.Headers = map[string]string{} }, 415, "unsupported_media_type", "content-type"},
+		"latin-1": {func(r *events.APIGatewayV2HTTPRequest) {
+			r.Headers = map[string]string{"content-type": "application/json; charset=latin1"}
+		}, 415, "unsupported_media_type", "content-type"},
+		"too large":     {func(r *events.APIGatewayV2HTTPRequest) { r.Body = strings.Repeat(" ", MaxMarketplaceBody+1) }, 413, "too_large", ""},
+		"GET":           {func(r *events.APIGatewayV2HTTPRequest) { r.RequestContext.HTTP.Method = "GET" }, 405, "method_not_allowed", ""},
+		"unknown route": {func(r *events.APIGatewayV2HTTPRequest) { r.RawPath = "/orders" }, 404, "not_found", ""},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
