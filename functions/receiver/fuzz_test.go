@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/orderhub/orderhub/shared/store/memstore"
+)
+
+// FuzzReceiver sends arbitrary bodies to both routes, correctly authenticated so they reach the
+// parsers: whatever arrives, the answer is a response below 500 with a JSON body.
+func FuzzReceiver(f *testing.F) {
+	f.Add([]byte(fixture(f, "marketplace-purchase.json").Body), false)
+	f.Add([]byte(fixture(f, "dealer-batch.json").Body), true)
+	f.Add([]byte(`{"purchases":[{"externalSystemId":"x"}]}`), true)
+	f.Add([]byte(`{"id":"evt","type":"SERVICE.PLUGIN.PURCHASE","resource":{}}`), false)
+	h := newHandler(f, memstore.New())
+	h.Log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	f.Fuzz(func(t *testing.T, body []byte, dealer bool) {
+		var req events.APIGatewayV2HTTPRequest
+		if dealer {
+			req = signed(t, string(body), "msg_fuzz")
+		} else {
+			req = events.APIGatewayV2HTTPRequest{RawPath: "/webhooks/marketplace/" + localToken,
+				Headers: map[string]string{"content-type": "application/json"}, Body: string(body)}
+			req.RequestContext.HTTP.Method = "POST"
+		}
+		resp, err := h.Handle(context.Background(), req)
+		if err != nil {
+			t.Fatalf("Handle returned an error: %v", err)
+		}
+		if resp.StatusCode >= 500 || resp.StatusCode < 200 {
+			t.Fatalf("status %d for a client's input: %s", resp.StatusCode, resp.Body)
+		}
+		if len(resp.Body) == 0 || resp.Body[0] != '{' {
+			t.Fatalf("body is not a JSON object: %q", resp.Body)
+		}
+	})
+}

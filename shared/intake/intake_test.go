@@ -1,0 +1,106 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orderhub/orderhub/shared/mapping"
+	"github.com/orderhub/orderhub/shared/order"
+	"github.com/orderhub/orderhub/shared/store/memstore"
+)
+
+var by = order.Actor{Function: "test", RequestID: "r"}
+
+func TestMarketplaceWithOnlyRequiredFields(t *testing.T) {
+	o, err := ParseMarketplace([]byte(`{"id":"evt_9","type":"SERVICE.PLUGIN.PURCHASE",
+		"resource":{"contact":{"email":" Jane@Example.COM ","gender":""},
+		"order":{"id":"4711","orderItems":[{"itemVariationId":"1338","quantity":2.0,"priceGross":"12.34567"}]}}}`), fuzzAt, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.ID != "mkt-4711" || o.Customer.Email != "jane@example.com" || o.Customer.Gender != "" {
+		t.Errorf("order %s, email %q, gender %q", o.ID, o.Customer.Email, o.Customer.Gender)
+	}
+	if o.Payment.Method != MarketplaceNone || o.Customer.Address != (order.Address{}) || o.SourceDetails != nil {
+		t.Errorf("missing optional fields were filled: %+v %+v %v", o.Payment, o.Customer.Address, o.SourceDetails)
+	}
+	it := o.Items[0]
+	if it.Quantity != order.DecimalFromInt(2) || it.Price.Gross != 123457 || it.Price.Net != 0 {
+		t.Errorf("item %+v: want quantity 2, gross 12.3457 (rounded from 5 places), net 0", it)
+	}
+	if !o.PlacedAt.Equal(fuzzAt) || !o.StartDate.Equal(fuzzAt) {
+		t.Errorf("without createdAt the purchase time should be the receipt time: %v", o.PlacedAt)
+	}
+}
+
+func TestMarketplaceFractionalQuantityIsStoredButRejected(t *testing.T) {
+	o, err := ParseMarketplace([]byte(`{"id":"evt_9","type":"SERVICE.PLUGIN.PURCHASE",
+		"resource":{"contact":{"email":"a@b.de"},"order":{"id":1,"payPalTransactionId":"TX","orderItems":[{"itemVariationId":1338,"quantity":1.5,"priceGross":49}]}}}`), fuzzAt, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := newService(t)
+	out, err := svc.Accept(context.Background(), o, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.State != order.Rejected || !strings.Contains(out.Reason, "quantity 1.5") {
+		t.Fatalf("outcome %+v", out)
+	}
+}
+
+func TestMarketplaceRefusesWhatPlenigoCannotKey(t *testing.T) {
+	cases := map[string]string{
+		"order id with space": `{"id":"e","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"a@b.de"},"order":{"id":"1 2","orderItems":[{"itemVariationId":1,"quantity":1,"priceGross":1}]}}}`,
+		"order id too long":   `{"id":"e","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"a@b.de"},"order":{"id":"` + strings.Repeat("9", 97) + `","orderItems":[{"itemVariationId":1,"quantity":1,"priceGross":1}]}}}`,
+		"negative price":      `{"id":"e","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"a@b.de"},"order":{"id":"1","orderItems":[{"itemVariationId":1,"quantity":1,"priceGross":-1}]}}}`,
+		"event id too long":   `{"id":"` + strings.Repeat("e", 201) + `","type":"SERVICE.PLUGIN.PURCHASE"}`,
+	}
+	for name, body := range cases {
+		if _, err := ParseMarketplace([]byte(body), fuzzAt, by); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func newService(t *testing.T) *Service {
+	t.Helper()
+	m, err := mapping.Load("../../mapping.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Service{Orders: memstore.New(), Mapping: m}
+}
+
+func TestReevaluateAfterMappingFix(t *testing.T) {
+	svc := newService(t)
+	o, err := ParseMarketplace([]byte(`{"id":"evt_1","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"a@b.de"},
+		"order":{"id":"5","payPalTransactionId":"TX","orderItems":[{"itemVariationId":"7777","quantity":1,"priceGross":10}]}}}`), fuzzAt, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := svc.Accept(context.Background(), o, by); err != nil || out.State != order.Rejected {
+		t.Fatalf("accept: %+v %v", out, err)
+	}
+	at := fuzzAt.Add(time.Hour)
+	if moved, err := svc.Reevaluate(context.Background(), "mkt-5", at, by); err != nil || moved {
+		t.Fatalf("re-evaluated without a fix: moved %v, %v", moved, err)
+	}
+	svc.Mapping.Offers[order.SourceMarketplace]["7777"] = "O_K3Q9T2W8PLX4RM7N2B"
+	if moved, err := svc.Reevaluate(context.Background(), "mkt-5", at, by); err != nil || !moved {
+		t.Fatalf("re-evaluate after the fix: moved %v, %v", moved, err)
+	}
+	got, _ := svc.Orders.Get(context.Background(), "mkt-5")
+	if got.State != order.Received || got.Items[0].OfferID != "O_K3Q9T2W8PLX4RM7N2B" || len(got.History) != 3 {
+		t.Fatalf("after re-evaluation: %s %+v, %d history entries", got.State, got.Items[0], len(got.History))
+	}
+	if moved, _ := svc.Reevaluate(context.Background(), "mkt-5", at, by); moved {
+		t.Fatal("a RECEIVED order was moved again")
+	}
+	if _, err := svc.Reevaluate(context.Background(), "mkt-404", at, by); !errors.Is(err, order.ErrNotFound) {
+		t.Fatalf("unknown order: %v", err)
+	}
+}
