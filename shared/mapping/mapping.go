@@ -106,7 +106,11 @@ func (c *Config) Apply(o *order.Order) error {
 	for i, it := range o.Items {
 		offer, ok := c.Offers[o.Source][it.Product]
 		if !ok {
-			reasons = append(reasons, fmt.Sprintf("item %q (%s) has no plenigo offer: add it under offers.%s in the mapping file", it.Product, it.Name, o.Source))
+			name := ""
+			if it.Name != "" {
+				name = " (" + it.Name + ")"
+			}
+			reasons = append(reasons, fmt.Sprintf("item %q%s has no plenigo offer: add it under offers.%s in the mapping file", it.Product, name, o.Source))
 		}
 		offers[i] = offer
 		q, whole := it.Quantity.Whole()
