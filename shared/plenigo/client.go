@@ -237,4 +237,3 @@ func equalFoldASCII(a, b string) bool {
 
 // IsAlreadyImported reports whether an import failure means plenigo already has the order.
 func IsAlreadyImported(err error) bool { return KindOf(err) == AlreadyDone }
-

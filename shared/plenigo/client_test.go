@@ -3,8 +3,8 @@ package plenigo_test
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
