@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 	"time"
@@ -13,15 +12,12 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/orderhub/orderhub/shared/awsenv"
+	"github.com/orderhub/orderhub/shared/envconfig"
 	"github.com/orderhub/orderhub/shared/intake"
 	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/secrets"
 	"github.com/orderhub/orderhub/shared/store/dynamostore"
 )
-
-// secretTTL is how long fetched secrets are trusted before they are read again, so a rotation
-// reaches warm functions within minutes.
-const secretTTL = 5 * time.Minute
 
 func main() {
 	log := lambdacontext.NewLogger()
@@ -36,11 +32,13 @@ func main() {
 
 // setup reads the configuration once and wires the handler.
 func setup(ctx context.Context, log *slog.Logger) (*Handler, error) {
-	table := os.Getenv("ORDERS_TABLE")
-	if table == "" {
-		return nil, fmt.Errorf("ORDERS_TABLE is not set")
+	var env envconfig.Reader
+	table := env.Require("ORDERS_TABLE")
+	mappingFile := env.Or("MAPPING_FILE", "mapping.yaml")
+	if err := env.Err(); err != nil {
+		return nil, err
 	}
-	m, err := mapping.Load(envOr("MAPPING_FILE", "mapping.yaml"))
+	m, err := mapping.Load(mappingFile)
 	if err != nil {
 		return nil, err
 	}
@@ -48,32 +46,17 @@ func setup(ctx context.Context, log *slog.Logger) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := awsenv.DynamoDB(cfg, os.Getenv("ORDERHUB_DYNAMODB_ENDPOINT"))
+	db := awsenv.DynamoDB(cfg, env.Or("ORDERHUB_DYNAMODB_ENDPOINT", ""))
 	h := &Handler{
 		Intake:   &intake.Service{Orders: dynamostore.New(db, table), Mapping: m},
-		Function: envOr("AWS_LAMBDA_FUNCTION_NAME", "receiver"),
+		Function: env.Or("AWS_LAMBDA_FUNCTION_NAME", "receiver"),
 		Log:      log,
 		Now:      time.Now,
 	}
 	// In AWS the secrets live in Secrets Manager and only their ARNs are in the environment;
 	// locally the values come from the environment.
 	sm := awsenv.SecretsManager(cfg) // building a client does no I/O
-	if arn := os.Getenv("MARKETPLACE_TOKEN_SECRET_ARN"); arn != "" {
-		h.MarketplaceTokens = &secrets.Manager{API: sm, SecretID: arn, TTL: secretTTL, Log: log, Now: time.Now}
-	} else {
-		h.MarketplaceTokens = secrets.ParseList(os.Getenv("ORDERHUB_MARKETPLACE_TOKENS"))
-	}
-	if arn := os.Getenv("DEALER_SECRET_ARN"); arn != "" {
-		h.DealerSecrets = &secrets.Manager{API: sm, SecretID: arn, TTL: secretTTL, Log: log, Now: time.Now}
-	} else {
-		h.DealerSecrets = secrets.ParseList(os.Getenv("ORDERHUB_DEALER_SECRETS"))
-	}
+	h.MarketplaceTokens = secrets.FromARNOrList(sm, env.Or("MARKETPLACE_TOKEN_SECRET_ARN", ""), env.Or("ORDERHUB_MARKETPLACE_TOKENS", ""), log)
+	h.DealerSecrets = secrets.FromARNOrList(sm, env.Or("DEALER_SECRET_ARN", ""), env.Or("ORDERHUB_DEALER_SECRETS", ""), log)
 	return h, nil
-}
-
-func envOr(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return fallback
 }

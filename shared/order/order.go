@@ -2,6 +2,8 @@ package order
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -105,6 +107,8 @@ type Item struct {
 	Price Money `json:"price"`
 	// OfferID is the plenigo offer id (exactly 20 characters) once mapped.
 	OfferID string `json:"offerId,omitempty"`
+	// PlenigoOrderID is set when plenigo's import log confirms this item.
+	PlenigoOrderID string `json:"plenigoOrderId,omitempty"`
 }
 
 // Payment is how the buyer paid: Method as the source names it, PlenigoMethod once mapped.
@@ -122,6 +126,45 @@ type Subscription struct {
 
 // SourceDetails keeps source metadata that no later step needs but a person tracing the order might.
 type SourceDetails map[string]string
+
+// ImportKey is the plenigo externalSystemId of item i: the order id, with the item's position appended
+// when the order has several items, because plenigo keeps one order per externalSystemId.
+func (o *Order) ImportKey(i int) string {
+	if len(o.Items) == 1 {
+		return o.ID
+	}
+	return o.ID + "-" + strconv.Itoa(i+1)
+}
+
+// OrderIDsForImportKey lists the order ids an import key may belong to, most likely first.
+func OrderIDsForImportKey(key string) []string {
+	ids := []string{key}
+	if i := strings.LastIndexByte(key, '-'); i > 0 {
+		if n, err := strconv.Atoi(key[i+1:]); err == nil && n > 0 {
+			ids = append(ids, key[:i])
+		}
+	}
+	return ids
+}
+
+// ConfirmImport records plenigo's order id for the item with this import key and reports whether
+// every item is now confirmed. It reports false, changing nothing, for a key of another order.
+func (o *Order) ConfirmImport(key, plenigoOrderID string) (known, allConfirmed bool) {
+	allConfirmed = true
+	for i := range o.Items {
+		if o.ImportKey(i) == key {
+			o.Items[i].PlenigoOrderID = plenigoOrderID
+			known = true
+			if o.Subscription.PlenigoOrderID == "" {
+				o.Subscription.PlenigoOrderID = plenigoOrderID
+			}
+		}
+		if o.Items[i].PlenigoOrderID == "" {
+			allConfirmed = false
+		}
+	}
+	return known, known && allConfirmed
+}
 
 // Value is the sum of the items' gross prices times their quantities, excluding shipping.
 func (o *Order) Value() Decimal {

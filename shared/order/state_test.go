@@ -164,3 +164,30 @@ func TestCloneIsDeep(t *testing.T) {
 		t.Fatal("clone shares memory with the original")
 	}
 }
+
+func TestImportKeys(t *testing.T) {
+	o := newOrder(t)
+	o.Items = []Item{{Product: "a"}}
+	if o.ImportKey(0) != "mkt-221" {
+		t.Fatalf("single item key %q", o.ImportKey(0))
+	}
+	o.Items = append(o.Items, Item{Product: "b"})
+	if o.ImportKey(1) != "mkt-221-2" {
+		t.Fatalf("second item key %q", o.ImportKey(1))
+	}
+	if ids := OrderIDsForImportKey("mkt-221-2"); len(ids) != 2 || ids[1] != "mkt-221" {
+		t.Fatalf("ids for key: %v", ids)
+	}
+	if ids := OrderIDsForImportKey("dealer-ABC"); len(ids) != 1 {
+		t.Fatalf("ids for key without position: %v", ids)
+	}
+	if known, all := o.ConfirmImport("mkt-221-1", "501"); !known || all {
+		t.Fatalf("first of two confirmed: known %v all %v", known, all)
+	}
+	if known, all := o.ConfirmImport("mkt-221-2", "502"); !known || !all || o.Subscription.PlenigoOrderID != "501" {
+		t.Fatalf("second of two confirmed: known %v all %v sub %q", known, all, o.Subscription.PlenigoOrderID)
+	}
+	if known, _ := o.ConfirmImport("mkt-999", "1"); known {
+		t.Fatal("a foreign key was confirmed")
+	}
+}

@@ -105,3 +105,16 @@ func (m *Manager) fetch(ctx context.Context) ([]string, error) {
 	}
 	return vals, nil
 }
+
+// TTL is how long fetched secrets are trusted before they are read again, so a rotation reaches
+// warm functions within minutes.
+const TTL = 5 * time.Minute
+
+// FromARNOrList returns a Manager for arn when one is given (in AWS), else the comma-separated local
+// values.
+func FromARNOrList(api GetSecretValueAPI, arn, local string, log *slog.Logger) Source {
+	if arn != "" {
+		return &Manager{API: api, SecretID: arn, TTL: TTL, Log: log, Now: time.Now}
+	}
+	return ParseList(local)
+}

@@ -34,3 +34,10 @@ func TestCreateIsOneRequest(t *testing.T) {
 		t.Fatalf("Create made %d requests (%d TransactWriteItems), want exactly 1", calls.Total(), calls.Count("TransactWriteItems"))
 	}
 }
+
+func TestControlContract(t *testing.T) {
+	storetest.RunControl(t, func(t *testing.T) storetest.Control {
+		db, table, _ := localaws.TestTable(t, "OrdersTable")
+		return dynamostore.New(db, table)
+	})
+}

@@ -1,0 +1,52 @@
+// Command enqueuer is the import enqueuer Lambda: the relay of the transactional outbox that turns
+// RECEIVED orders into import jobs on SQS, from the Orders stream and from a scheduled sweep.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/orderhub/orderhub/shared/awsenv"
+	"github.com/orderhub/orderhub/shared/envconfig"
+	"github.com/orderhub/orderhub/shared/importing"
+	"github.com/orderhub/orderhub/shared/queue"
+	"github.com/orderhub/orderhub/shared/store/dynamostore"
+)
+
+func main() {
+	log := lambdacontext.NewLogger()
+	slog.SetDefault(log)
+	h, err := setup(context.Background(), log)
+	if err != nil {
+		log.Error("enqueuer cannot start", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
+}
+
+func setup(ctx context.Context, log *slog.Logger) (*Handler, error) {
+	var env envconfig.Reader
+	table, queueURL := env.Require("ORDERS_TABLE"), env.Require("IMPORT_QUEUE_URL")
+	receivedAge := env.Duration("SWEEP_RECEIVED_AGE", 2*time.Minute)
+	queuedAge := env.Duration("SWEEP_QUEUED_AGE", 15*time.Minute)
+	if err := env.Err(); err != nil {
+		return nil, err
+	}
+	cfg, err := awsenv.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	db := awsenv.DynamoDB(cfg, env.Or("ORDERHUB_DYNAMODB_ENDPOINT", ""))
+	q := &queue.SQS{Client: awsenv.SQS(cfg, env.Or("ORDERHUB_SQS_ENDPOINT", "")), URL: queueURL}
+	return &Handler{
+		Enqueuer: &importing.Enqueuer{Orders: dynamostore.New(db, table), Queue: q, Now: time.Now, Log: log,
+			ReceivedAge: receivedAge, QueuedAge: queuedAge, SweepLimit: 500},
+		Function: env.Or("AWS_LAMBDA_FUNCTION_NAME", "enqueuer"),
+		Log:      log,
+	}, nil
+}

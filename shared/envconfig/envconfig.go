@@ -1,0 +1,60 @@
+// Package envconfig reads a function's configuration from its environment. Only main packages use
+// it: everything below main gets its configuration passed in.
+package envconfig
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+)
+
+// Reader collects every problem, so a misconfigured function names all of them at once.
+type Reader struct{ errs []error }
+
+// Require returns a variable that must be set.
+func (r *Reader) Require(name string) string {
+	v := os.Getenv(name)
+	if v == "" {
+		r.errs = append(r.errs, fmt.Errorf("%s is not set", name))
+	}
+	return v
+}
+
+// Or returns a variable, or fallback when it is unset.
+func (r *Reader) Or(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+// Duration returns a Go duration ("90s", "15m"), or fallback when unset.
+func (r *Reader) Duration(name string, fallback time.Duration) time.Duration {
+	v := os.Getenv(name)
+	if v == "" {
+		return fallback
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q is not a duration such as 90s or 15m", name, v))
+	}
+	return d
+}
+
+// Int returns an integer, or fallback when unset.
+func (r *Reader) Int(name string, fallback int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return fallback
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q is not an integer", name, v))
+	}
+	return n
+}
+
+// Err returns every problem found so far.
+func (r *Reader) Err() error { return errors.Join(r.errs...) }

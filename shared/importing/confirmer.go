@@ -1,0 +1,271 @@
+package importing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orderhub/orderhub/shared/order"
+	"github.com/orderhub/orderhub/shared/plenigo"
+)
+
+// CheckpointImportLog names the import log reader's checkpoint and lease.
+const CheckpointImportLog = "plenigo-import-log"
+
+// Confirmer reads plenigo's import log and moves submitted orders to IMPORTED or IMPORT_FAILED. It
+// pages through the log since its checkpoint (a page holds up to 100 entries, so a thousand imports
+// cost about ten calls), and checks orders that got no entry one by one, as a fallback.
+type Confirmer struct {
+	Orders      order.Repository
+	Checkpoints Checkpoints
+	Plenigo     *plenigo.Client
+	Now         func() time.Time
+	Log         *slog.Logger
+	// Owner identifies this run for the lease (the request id).
+	// Overlap re-reads this much of the log before the checkpoint, for entries written late.
+	Overlap time.Duration
+	// FirstLook is how far back a reader without a checkpoint starts (at most the log's 7 days).
+	FirstLook time.Duration
+	// StaleAfter is when an IMPORT_SUBMITTED order without a log entry is checked directly;
+	// GiveUpAfter is when such an order is failed for an operator to look at.
+	StaleAfter, GiveUpAfter time.Duration
+	// LeaseTTL bounds how long a crashed run blocks the next.
+	LeaseTTL time.Duration
+	// PageSize is the log page size (plenigo allows 5..100).
+	PageSize int
+}
+
+// Stats says what one run did.
+type Stats struct {
+	Skipped  bool // another run held the lease
+	Pages    int
+	Entries  int
+	Imported int
+	Failed   int
+	Checked  int // stale orders checked with GET /orders
+	GaveUp   int
+}
+
+// Run reads the log since the checkpoint, applies every entry, saves the new checkpoint, and checks
+// stale orders. Applying is idempotent (an order already IMPORTED ignores its entry again), so an
+// overlapping or repeated run cannot double-apply anything; the lease only saves their calls.
+func (c *Confirmer) Run(ctx context.Context, by order.Actor) (Stats, error) {
+	var st Stats
+	owner := by.RequestID
+	if owner == "" {
+		owner = strconv.FormatInt(c.Now().UnixNano(), 10)
+	}
+	ok, err := c.Checkpoints.AcquireLease(ctx, CheckpointImportLog, owner, c.Now(), c.LeaseTTL)
+	if err != nil {
+		return st, fmt.Errorf("acquire lease: %w", err)
+	}
+	if !ok {
+		st.Skipped = true
+		return st, nil
+	}
+	defer func() {
+		if err := c.Checkpoints.ReleaseLease(context.WithoutCancel(ctx), CheckpointImportLog, owner); err != nil {
+			c.Log.WarnContext(ctx, "release lease", "error", err.Error())
+		}
+	}()
+
+	cp, err := c.Checkpoints.LoadCheckpoint(ctx, CheckpointImportLog)
+	if err != nil {
+		return st, fmt.Errorf("load checkpoint: %w", err)
+	}
+	since := cp.Since.Add(-c.Overlap)
+	if cp.Since.IsZero() {
+		since = c.Now().Add(-c.FirstLook)
+	}
+	newest := cp.Since
+	var after int64
+	for {
+		page, err := c.Plenigo.ImportLogPage(ctx, plenigo.LogQuery{Since: since, StartingAfter: after, Size: c.PageSize})
+		if err != nil {
+			return st, fmt.Errorf("read import log: %w", err)
+		}
+		st.Pages++
+		for _, e := range page {
+			st.Entries++
+			switch c.apply(ctx, e, by) {
+			case order.Imported:
+				st.Imported++
+			case order.ImportFailed:
+				st.Failed++
+			}
+			if e.ChangedDate.After(newest) {
+				newest = e.ChangedDate
+			}
+			after = e.ID
+		}
+		if len(page) < min(max(c.PageSize, 5), 100) {
+			break
+		}
+	}
+	if newest.After(cp.Since) {
+		err := c.Checkpoints.SaveCheckpoint(ctx, CheckpointImportLog, Checkpoint{Since: newest, Version: cp.Version})
+		if err != nil && !errors.Is(err, ErrStaleCheckpoint) {
+			return st, fmt.Errorf("save checkpoint: %w", err)
+		}
+	}
+	if err := c.checkStale(ctx, by, &st); err != nil {
+		return st, err
+	}
+	return st, nil
+}
+
+// apply moves the order an entry belongs to and returns the state it reached (empty if unchanged).
+func (c *Confirmer) apply(ctx context.Context, e plenigo.LogEntry, by order.Actor) order.State {
+	if !e.Success && alreadyImported(e) {
+		// A retried import that plenigo refused as a duplicate: the first one's entry decides.
+		// Confirm it directly in case that entry is already out of reach.
+		return c.confirmDirectly(ctx, e.ExternalSystemID, by)
+	}
+	var reached order.State
+	for _, id := range order.OrderIDsForImportKey(e.ExternalSystemID) {
+		_, err := c.Orders.Update(ctx, id, func(o *order.Order) error {
+			reached = ""
+			if o.State != order.ImportSubmitted && o.State != order.Queued && o.State != order.Retrying {
+				return order.ErrNoChange
+			}
+			call := &order.PartnerCall{Partner: "plenigo", Operation: "import log", Detail: fmt.Sprintf("entry %d", e.ID)}
+			if e.Success {
+				known, all := o.ConfirmImport(e.ExternalSystemID, strconv.FormatInt(e.OrderID, 10))
+				if !known {
+					return order.ErrNoChange
+				}
+				call.Outcome = "imported as plenigo order " + strconv.FormatInt(e.OrderID, 10)
+				if !all {
+					o.Record(order.Change{At: c.Now(), By: by, Call: call})
+					return nil
+				}
+				reached = order.Imported
+				return o.MoveTo(order.Imported, order.Change{At: c.Now(), By: by, Call: call})
+			}
+			if !importKeyOf(o, e.ExternalSystemID) {
+				return order.ErrNoChange
+			}
+			call.Outcome = "failed"
+			reason := describeFailure(e)
+			reached = order.ImportFailed
+			return o.MoveTo(order.ImportFailed, order.Change{At: c.Now(), By: by, Reason: "plenigo's import failed: " + reason, Call: call})
+		})
+		switch {
+		case err == nil:
+			return reached
+		case errors.Is(err, order.ErrNotFound):
+			continue // an import of somebody else's, or a multi-item key: try the next candidate
+		default:
+			c.Log.ErrorContext(ctx, "apply import log entry", "entry", e.ID, "error", err.Error())
+			return ""
+		}
+	}
+	return ""
+}
+
+// checkStale looks up orders submitted long ago without a log entry.
+func (c *Confirmer) checkStale(ctx context.Context, by order.Actor, st *Stats) error {
+	stale, err := c.Orders.NeedingWork(ctx, order.ImportSubmitted, c.Now().Add(-c.StaleAfter), 50)
+	if err != nil {
+		return fmt.Errorf("list stale imports: %w", err)
+	}
+	for _, o := range stale {
+		st.Checked++
+		if c.confirmDirectly(ctx, o.ID, by) == order.Imported {
+			st.Imported++
+			continue
+		}
+		if c.Now().Sub(o.UpdatedAt) < c.GiveUpAfter {
+			continue
+		}
+		_, err := c.Orders.Update(ctx, o.ID, func(cur *order.Order) error {
+			if cur.State != order.ImportSubmitted {
+				return order.ErrNoChange
+			}
+			return cur.MoveTo(order.ImportFailed, order.Change{At: c.Now(), By: by,
+				Reason: fmt.Sprintf("no import log entry and no plenigo order %s after submission; replay the order to import it again", c.GiveUpAfter)})
+		})
+		if err != nil {
+			return err
+		}
+		st.GaveUp++
+	}
+	return nil
+}
+
+// confirmDirectly asks plenigo for the orders of every item of the order behind key and moves it to
+// IMPORTED when all exist.
+func (c *Confirmer) confirmDirectly(ctx context.Context, key string, by order.Actor) order.State {
+	for _, id := range order.OrderIDsForImportKey(key) {
+		o, err := c.Orders.Get(ctx, id)
+		if errors.Is(err, order.ErrNotFound) {
+			continue
+		}
+		if err != nil || (o.State != order.ImportSubmitted && o.State != order.Queued && o.State != order.Retrying) {
+			return ""
+		}
+		found := map[string]string{}
+		for i := range o.Items {
+			k := o.ImportKey(i)
+			orders, err := c.Plenigo.OrdersByExternalSystemID(ctx, k)
+			if err != nil {
+				c.Log.WarnContext(ctx, "check plenigo order", "order", o.ID, "error", err.Error())
+				return ""
+			}
+			if len(orders) == 0 {
+				return ""
+			}
+			found[k] = strconv.FormatInt(orders[0].OrderID, 10)
+		}
+		var reached order.State
+		_, err = c.Orders.Update(ctx, o.ID, func(cur *order.Order) error {
+			reached = ""
+			if cur.State != order.ImportSubmitted && cur.State != order.Queued && cur.State != order.Retrying {
+				return order.ErrNoChange
+			}
+			for k, pid := range found {
+				cur.ConfirmImport(k, pid)
+			}
+			reached = order.Imported
+			return cur.MoveTo(order.Imported, order.Change{At: c.Now(), By: by, Call: &order.PartnerCall{Partner: "plenigo",
+				Operation: "find order", Outcome: "imported as plenigo order " + cur.Subscription.PlenigoOrderID}})
+		})
+		if err != nil {
+			c.Log.ErrorContext(ctx, "confirm import", "order", o.ID, "error", err.Error())
+			return ""
+		}
+		return reached
+	}
+	return ""
+}
+
+func importKeyOf(o *order.Order, key string) bool {
+	for i := range o.Items {
+		if o.ImportKey(i) == key {
+			return true
+		}
+	}
+	return false
+}
+
+// alreadyImported recognises a failed entry that only says the order exists already.
+func alreadyImported(e plenigo.LogEntry) bool {
+	d := string(e.ErrorDetail)
+	return strings.Contains(d, "97001") || strings.Contains(d, "30005") ||
+		strings.Contains(strings.ToLower(e.ErrorReason), "already imported")
+}
+
+func describeFailure(e plenigo.LogEntry) string {
+	reason := e.ErrorReason
+	if len(e.ErrorDetail) > 0 && string(e.ErrorDetail) != "null" {
+		reason += " " + string(e.ErrorDetail)
+	}
+	if reason == "" {
+		reason = "no reason given"
+	}
+	return strings.TrimSpace(reason)
+}
