@@ -1,0 +1,393 @@
+package importing_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orderhub/orderhub/local/plenigosim"
+	"github.com/orderhub/orderhub/shared/importing"
+	"github.com/orderhub/orderhub/shared/order"
+	"github.com/orderhub/orderhub/shared/plenigo"
+	"github.com/orderhub/orderhub/shared/secrets"
+	"github.com/orderhub/orderhub/shared/store/memstore"
+)
+
+const (
+	offer    = "O_MZA1E7173120881551"
+	wbzOffer = "O_WBZ7PRINT0012MNTHS"
+)
+
+var by = order.Actor{Function: "test", RequestID: "r1"}
+
+type rig struct {
+	sim       *plenigosim.Sim
+	orders    *memstore.Store
+	control   *memstore.Control
+	importer  *importing.Importer
+	confirmer *importing.Confirmer
+	queue     *memQueue
+	enqueuer  *importing.Enqueuer
+}
+
+func newRig(t *testing.T, cfg plenigosim.Config) *rig {
+	t.Helper()
+	cfg.Tokens = map[string]bool{"tok": true}
+	cfg.Offers = map[string]plenigosim.Offer{offer: {}, wbzOffer: {WBZ: true}}
+	if cfg.LogDelay == 0 {
+		cfg.LogDelay = 5 * time.Millisecond
+	}
+	sim := plenigosim.New(cfg)
+	srv := httptest.NewServer(sim)
+	t.Cleanup(func() { srv.Close(); sim.Close() })
+	pc := plenigo.New(srv.URL+plenigosim.Prefix, secrets.Static{"tok"}, srv.Client())
+	pc.BackoffBase, pc.BackoffCap = time.Millisecond, 2*time.Millisecond
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	r := &rig{sim: sim, orders: memstore.New(), control: memstore.NewControl(), queue: &memQueue{}}
+	r.importer = &importing.Importer{Orders: r.orders, Customers: r.control, Plenigo: pc, Now: time.Now, Log: log, MaxItemsPerCall: 50}
+	r.confirmer = &importing.Confirmer{Orders: r.orders, Checkpoints: r.control, Plenigo: pc, Now: time.Now, Log: log,
+		Overlap: time.Minute, FirstLook: time.Hour, StaleAfter: time.Hour, GiveUpAfter: 24 * time.Hour, LeaseTTL: time.Minute, PageSize: 100}
+	r.enqueuer = &importing.Enqueuer{Orders: r.orders, Queue: r.queue, Now: time.Now, Log: log, ReceivedAge: time.Minute, QueuedAge: time.Hour, SweepLimit: 100}
+	return r
+}
+
+// queued stores an order already in QUEUED, as the enqueuer leaves it.
+func (r *rig) queued(t *testing.T, src order.Source, ref, email string, offerID string, dealer *order.Dealer) string {
+	t.Helper()
+	o, err := order.New(src, ref, time.Now().Add(-time.Minute), by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Customer = order.Customer{Email: email, Language: "de", FirstName: "A", Address: order.Address{Street: "Main Street", Town: "Kassel", Country: "DE"}}
+	o.Dealer = dealer
+	o.Items = []order.Item{{Product: "p", Quantity: order.DecimalFromInt(1), OfferID: offerID}}
+	o.Payment = order.Payment{Method: "paypal", PlenigoMethod: "PAYPAL"}
+	o.StartDate = time.Now()
+	if err := o.MoveTo(order.Queued, order.Change{At: time.Now(), By: by}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.orders.Create(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	return o.ID
+}
+
+func (r *rig) state(t *testing.T, id string) *order.Order {
+	t.Helper()
+	o, err := r.orders.Get(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func TestBatchSharesOneImportCallAndCachesCustomers(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	ctx := context.Background()
+	a := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
+	b := r.queued(t, order.SourceMarketplace, "2", "a@x.de", offer, nil)
+	c := r.queued(t, order.SourceMarketplace, "3", "c@x.de", offer, nil)
+	res := r.importer.Import(ctx, []string{a, b, c}, by)
+	for _, id := range []string{a, b, c} {
+		if res[id].Outcome != importing.Done {
+			t.Fatalf("%s: %+v", id, res[id])
+		}
+		o := r.state(t, id)
+		if o.State != order.ImportSubmitted || o.Subscription.PromiseID == "" || o.Customer.PlenigoCustomerID == "" {
+			t.Fatalf("%s: %s promise %q customer %q", id, o.State, o.Subscription.PromiseID, o.Customer.PlenigoCustomerID)
+		}
+	}
+	calls := r.sim.Calls()
+	if calls["POST /imports/orders"] != 1 || calls["POST /customers"] != 2 || r.sim.TotalCalls() != 3 {
+		t.Fatalf("calls %v, want one import and two customer creations", calls)
+	}
+	d := r.queued(t, order.SourceMarketplace, "4", "a@x.de", offer, nil)
+	r.sim.ResetCalls()
+	r.importer.Import(ctx, []string{d}, by)
+	if calls := r.sim.Calls(); calls["POST /customers"] != 0 || calls["GET /customers"] != 0 {
+		t.Fatalf("a known customer cost calls: %v", calls)
+	}
+}
+
+func TestDealerGetsItsWBZMarkOnce(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	ctx := context.Background()
+	d := &order.Dealer{Group: "Nord", Number: "4711"}
+	a := r.queued(t, order.SourceDealer, "W-1", "dealer@x.de", wbzOffer, d)
+	b := r.queued(t, order.SourceDealer, "W-2", "dealer@x.de", wbzOffer, d)
+	r.importer.Import(ctx, []string{a}, by)
+	r.importer.Import(ctx, []string{b}, by)
+	if !r.sim.HasWBZMark("dealer@x.de") || r.sim.Calls()["PUT /customers/{id}/marks/WBZ"] != 1 {
+		t.Fatalf("WBZ mark calls %v", r.sim.Calls())
+	}
+	hist := r.state(t, a).History
+	var sawCustomer bool
+	for _, e := range hist {
+		if e.Call != nil && e.Call.Operation == "ensure customer" && strings.Contains(e.Call.Outcome, "WBZ mark set") {
+			sawCustomer = true
+		}
+	}
+	if !sawCustomer {
+		t.Fatalf("history lacks the customer hop: %+v", hist)
+	}
+}
+
+func TestExistingPlenigoCustomerIsFoundByEmail(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	ctx := context.Background()
+	existing, _, err := r.importer.Plenigo.CreateCustomer(ctx, plenigo.CustomerCreation{CustomerID: "555", Email: "old@x.de", Language: "de"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := r.queued(t, order.SourceMarketplace, "9", "old@x.de", offer, nil)
+	r.importer.Import(ctx, []string{id}, by)
+	if o := r.state(t, id); o.Customer.PlenigoCustomerID != existing.CustomerID || r.sim.CustomerCount() != 1 {
+		t.Fatalf("customer %q, %d customers", o.Customer.PlenigoCustomerID, r.sim.CustomerCount())
+	}
+}
+
+func TestPermanentRefusalFailsOnlyTheBadOrder(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	ctx := context.Background()
+	good := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
+	bad := r.queued(t, order.SourceMarketplace, "2", "b@x.de", "O_TOO_SHORT", nil)
+	res := r.importer.Import(ctx, []string{good, bad}, by)
+	if res[good].Outcome != importing.Done || res[bad].Outcome != importing.Done {
+		t.Fatalf("results %+v", res)
+	}
+	if o := r.state(t, good); o.State != order.ImportSubmitted {
+		t.Fatalf("good order: %s", o.State)
+	}
+	o := r.state(t, bad)
+	if o.State != order.ImportFailed || !strings.Contains(o.StateReason, "plenigoOfferId") {
+		t.Fatalf("bad order: %s %q", o.State, o.StateReason)
+	}
+	if n := r.sim.Calls()["POST /imports/orders"]; n != 3 {
+		t.Fatalf("%d import calls, want the batch then each order alone", n)
+	}
+}
+
+func TestTransientFailureRetriesWithGrowingDelay(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	ctx := context.Background()
+	id := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
+	var delays []time.Duration
+	for range 2 {
+		r.sim.FailNext("POST /imports/orders", plenigosim.Fault503, plenigosim.Fault503, plenigosim.Fault503)
+		res := r.importer.Import(ctx, []string{id}, by)
+		if res[id].Outcome != importing.Retry {
+			t.Fatalf("result %+v", res[id])
+		}
+		delays = append(delays, res[id].Delay)
+	}
+	o := r.state(t, id)
+	if o.State != order.Retrying || o.Attempts != 2 {
+		t.Fatalf("after two failed runs: %s attempts %d", o.State, o.Attempts)
+	}
+	if delays[0] < importing.RetryBase/2 || delays[1] < importing.RetryBase || delays[1] > 2*importing.RetryBase {
+		t.Fatalf("delays %v do not follow the schedule", delays)
+	}
+	if res := r.importer.Import(ctx, []string{id}, by); res[id].Outcome != importing.Done {
+		t.Fatalf("third run: %+v", res[id])
+	}
+	if o := r.state(t, id); o.State != order.ImportSubmitted || o.Attempts != 0 {
+		t.Fatalf("after recovery: %s attempts %d", o.State, o.Attempts)
+	}
+}
+
+func TestExpiredTokenRetriesInsteadOfFailing(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	id := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
+	r.sim.SetToken("tok", true, false)
+	if res := r.importer.Import(context.Background(), []string{id}, by); res[id].Outcome != importing.Retry {
+		t.Fatalf("result %+v", res[id])
+	}
+	if o := r.state(t, id); o.State != order.Retrying {
+		t.Fatalf("state %s", o.State)
+	}
+}
+
+func TestJobsForOrdersPastTheStepCostNothing(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	ctx := context.Background()
+	id := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
+	r.importer.Import(ctx, []string{id}, by)
+	r.sim.ResetCalls()
+	res := r.importer.Import(ctx, []string{id, id, "mkt-404"}, by)
+	if res[id].Outcome != importing.Done || res["mkt-404"].Outcome != importing.Done || r.sim.TotalCalls() != 0 {
+		t.Fatalf("results %+v, %d calls", res, r.sim.TotalCalls())
+	}
+}
+
+func TestConfirmerAppliesTheLogOnce(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	ctx := context.Background()
+	ok := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
+	unknownOffer := r.queued(t, order.SourceMarketplace, "2", "b@x.de", "O_NOTINPLENIGO000000", nil)
+	r.importer.Import(ctx, []string{ok, unknownOffer}, by)
+	time.Sleep(30 * time.Millisecond)
+	st, err := r.confirmer.Run(ctx, by)
+	if err != nil || st.Imported != 1 || st.Failed != 1 || st.Pages != 1 {
+		t.Fatalf("run: %+v %v", st, err)
+	}
+	if o := r.state(t, ok); o.State != order.Imported || o.Subscription.PlenigoOrderID == "" {
+		t.Fatalf("imported order: %s %q", o.State, o.Subscription.PlenigoOrderID)
+	}
+	if o := r.state(t, unknownOffer); o.State != order.ImportFailed || !strings.Contains(o.StateReason, "Offer not found") {
+		t.Fatalf("failed order: %s %q", o.State, o.StateReason)
+	}
+	before := r.state(t, ok).Version
+	st, err = r.confirmer.Run(ctx, by)
+	if err != nil || st.Imported != 0 || st.Failed != 0 {
+		t.Fatalf("second run: %+v %v", st, err)
+	}
+	if r.state(t, ok).Version != before {
+		t.Fatal("the second run wrote to an imported order")
+	}
+}
+
+func TestOverlappingRunsSkipByLease(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	ctx := context.Background()
+	if ok, _ := r.control.AcquireLease(ctx, importing.CheckpointImportLog, "other", time.Now(), time.Minute); !ok {
+		t.Fatal("could not take the lease")
+	}
+	st, err := r.confirmer.Run(ctx, by)
+	if err != nil || !st.Skipped || r.sim.TotalCalls() != 0 {
+		t.Fatalf("run under a held lease: %+v %v, %d calls", st, err, r.sim.TotalCalls())
+	}
+}
+
+func TestConcurrentRunsWithoutLeaseStillApplyOnce(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	ctx := context.Background()
+	var ids []string
+	for i := range 20 {
+		ids = append(ids, r.queued(t, order.SourceMarketplace, string(rune('a'+i)), "a@x.de", offer, nil))
+	}
+	r.importer.Import(ctx, ids, by)
+	time.Sleep(30 * time.Millisecond)
+	r.confirmer.Checkpoints = noLease{r.control} // as if the lease had expired under a slow run
+	var wg sync.WaitGroup
+	imported := make([]int, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, _ := r.confirmer.Run(ctx, order.Actor{Function: "test", RequestID: string(rune('x' + i))})
+			imported[i] = st.Imported
+		}()
+	}
+	wg.Wait()
+	if imported[0]+imported[1] != 20 {
+		t.Fatalf("runs imported %v, want 20 in total", imported)
+	}
+	for _, id := range ids {
+		o := r.state(t, id)
+		n := 0
+		for _, e := range o.History {
+			if e.To == order.Imported && e.From != order.Imported {
+				n++
+			}
+		}
+		if o.State != order.Imported || n != 1 {
+			t.Fatalf("%s: %s with %d IMPORTED entries", id, o.State, n)
+		}
+	}
+}
+
+func TestAsyncDuplicateEntryDoesNotFailTheOrder(t *testing.T) {
+	r := newRig(t, plenigosim.Config{Duplicates: plenigosim.DuplicateAsync})
+	ctx := context.Background()
+	id := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
+	r.sim.FailNext("POST /imports/orders", plenigosim.Fault504AfterApply)
+	r.importer.Import(ctx, []string{id}, by) // applied, 504, retried: 201 then a failed duplicate entry
+	time.Sleep(30 * time.Millisecond)
+	if _, err := r.confirmer.Run(ctx, by); err != nil {
+		t.Fatal(err)
+	}
+	if o := r.state(t, id); o.State != order.Imported || r.sim.OrdersFor(id) != 1 {
+		t.Fatalf("%s, %d plenigo orders", o.State, r.sim.OrdersFor(id))
+	}
+}
+
+func TestStaleSubmissionIsCheckedThenGivenUp(t *testing.T) {
+	r := newRig(t, plenigosim.Config{LogDelay: time.Hour}) // the log never shows it
+	ctx := context.Background()
+	id := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
+	r.importer.Import(ctx, []string{id}, by)
+	r.confirmer.StaleAfter, r.confirmer.GiveUpAfter = 0, time.Hour
+	st, err := r.confirmer.Run(ctx, by)
+	if err != nil || st.Checked != 1 || st.GaveUp != 0 || r.state(t, id).State != order.ImportSubmitted {
+		t.Fatalf("young stale order: %+v %v", st, err)
+	}
+	r.confirmer.GiveUpAfter = 0
+	st, err = r.confirmer.Run(ctx, by)
+	if err != nil || st.GaveUp != 1 {
+		t.Fatalf("old stale order: %+v %v", st, err)
+	}
+	if o := r.state(t, id); o.State != order.ImportFailed || !strings.Contains(o.StateReason, "replay") {
+		t.Fatalf("%s %q", o.State, o.StateReason)
+	}
+}
+
+func TestEnqueueMovesThenSends(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	ctx := context.Background()
+	o, _ := order.New(order.SourceMarketplace, "1", time.Now().Add(-time.Hour), by)
+	o.Items = []order.Item{{Product: "p", Quantity: order.DecimalFromInt(1)}}
+	_ = r.orders.Create(ctx, o)
+	failed, err := r.enqueuer.Enqueue(ctx, []string{o.ID, "mkt-404"}, by)
+	if err != nil || len(failed) != 0 || r.state(t, o.ID).State != order.Queued || len(r.queue.sent) != 1 {
+		t.Fatalf("enqueue: %v %v, sent %v", failed, err, r.queue.sent)
+	}
+	// A stream redelivery sends again but records nothing.
+	v := r.state(t, o.ID).Version
+	_, _ = r.enqueuer.Enqueue(ctx, []string{o.ID}, by)
+	if len(r.queue.sent) != 2 || r.state(t, o.ID).Version != v {
+		t.Fatalf("redelivery: sent %v, version %d→%d", r.queue.sent, v, r.state(t, o.ID).Version)
+	}
+	r.queue.fail = true
+	o2, _ := order.New(order.SourceMarketplace, "2", time.Now().Add(-time.Hour), by)
+	_ = r.orders.Create(ctx, o2)
+	if failed, _ := r.enqueuer.Enqueue(ctx, []string{o2.ID}, by); len(failed) != 1 {
+		t.Fatalf("a failed send was not reported: %v", failed)
+	}
+	r.queue.fail = false
+	n, err := r.enqueuer.Sweep(ctx, by) // o2 is QUEUED but its job was lost
+	if err != nil || n != 0 {
+		t.Fatalf("sweep right after: %d %v", n, err)
+	}
+	r.enqueuer.QueuedAge = 0
+	if n, err := r.enqueuer.Sweep(ctx, by); err != nil || n != 2 {
+		t.Fatalf("sweep of stale QUEUED orders: %d %v", n, err)
+	}
+}
+
+type memQueue struct {
+	mu   sync.Mutex
+	sent []string
+	fail bool
+}
+
+func (q *memQueue) Send(_ context.Context, ids []string) ([]string, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.fail {
+		return ids, nil
+	}
+	q.sent = append(q.sent, ids...)
+	return nil, nil
+}
+
+// noLease grants every lease, to show that applying the log is safe even when two runs overlap.
+type noLease struct{ *memstore.Control }
+
+func (noLease) AcquireLease(context.Context, string, string, time.Time, time.Duration) (bool, error) {
+	return true, nil
+}
