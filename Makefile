@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 GO        ?= go
-FUNCTIONS := receiver
+FUNCTIONS := receiver enqueuer worker poller
 # Lambda build: static arm64 binary named bootstrap, no RPC shim, no paths or symbols.
 GOBUILD   := CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
 
@@ -14,8 +14,9 @@ SAM             := SAM_CLI_TELEMETRY=0 $(VENV)/bin/sam
 ORDERHUB        := $(GO) run ./local/cmd/orderhub
 FUZZTIME        ?= 15s
 
-.PHONY: help build test test-short lint fuzz bench sam-build sam-validate clean \
-        $(FUNCTIONS:%=build-%) build-ReceiverFunction
+SAM_TARGETS := build-ReceiverFunction build-EnqueuerFunction build-WorkerFunction build-PollerFunction
+
+.PHONY: help build test test-short lint fuzz bench sam-build sam-validate clean $(SAM_TARGETS)
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -26,9 +27,10 @@ build: ## build every function's arm64 bootstrap into bin/<function>/
 		echo "bin/$$f/bootstrap $$(stat -c %s bin/$$f/bootstrap) bytes"; \
 	done
 
-# sam build calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile).
-build-ReceiverFunction:
-	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/receiver
+# sam build calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile);
+# build-WorkerFunction builds ./functions/worker.
+$(SAM_TARGETS): build-%Function:
+	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo '$*' | tr '[:upper:]' '[:lower:]')
 	cp mapping*.yaml $(ARTIFACTS_DIR)/
 
 test: ## run every test against freshly started local emulators (downloads them on first use)

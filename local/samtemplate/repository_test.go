@@ -1,0 +1,197 @@
+package samtemplate_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/orderhub/orderhub/local/samtemplate"
+)
+
+// These tests hold template.yaml to the properties the code relies on, so an edit cannot silently
+// drop one: they fail on the template, long before a deploy would.
+
+func load(t *testing.T) *samtemplate.Template {
+	t.Helper()
+	tmpl, err := samtemplate.Load(filepath.Join("..", "..", "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tmpl
+}
+
+func m(v any) map[string]any { mm, _ := v.(map[string]any); return mm }
+
+func num(v any) int {
+	switch n := v.(type) {
+	case int:
+		return n
+	case float64:
+		return int(n)
+	}
+	return -1
+}
+
+func event(t *testing.T, tmpl *samtemplate.Template, fn, name, typ string) map[string]any {
+	t.Helper()
+	ev := m(m(tmpl.Resources[fn].Properties["Events"])[name])
+	if ev["Type"] != typ {
+		t.Fatalf("%s has no %s event %s", fn, typ, name)
+	}
+	return m(ev["Properties"])
+}
+
+func TestEveryFunctionIsArm64MakefileBuiltAndLogged(t *testing.T) {
+	tmpl := load(t)
+	makefile, err := os.ReadFile(filepath.Join("..", "..", "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fns := tmpl.ResourcesOfType("AWS::Serverless::Function")
+	if len(fns) < 4 {
+		t.Fatalf("functions: %v", fns)
+	}
+	for _, fn := range fns {
+		if tmpl.Resources[fn].Metadata["BuildMethod"] != "makefile" {
+			t.Errorf("%s is not built by the Makefile", fn)
+		}
+		if !strings.Contains(string(makefile), "build-"+fn) {
+			t.Errorf("the Makefile has no build-%s target", fn)
+		}
+		if rt := tmpl.FunctionProperty(fn, "Runtime"); rt != "provided.al2023" {
+			t.Errorf("%s runtime %v", fn, rt)
+		}
+		if arch, _ := tmpl.FunctionProperty(fn, "Architectures").([]any); len(arch) != 1 || arch[0] != "arm64" {
+			t.Errorf("%s architectures %v", fn, arch)
+		}
+		if lc := m(tmpl.FunctionProperty(fn, "LoggingConfig")); lc["LogFormat"] != "JSON" {
+			t.Errorf("%s does not log JSON", fn)
+		}
+		if _, ok := tmpl.Resources[strings.TrimSuffix(fn, "Function")+"Logs"]; !ok {
+			t.Errorf("%s has no log group with a retention", fn)
+		}
+		if _, ok := tmpl.Resources[strings.TrimSuffix(fn, "Function")+"ErrorsAlarm"]; !ok && fn != "ReceiverFunction" {
+			t.Errorf("%s has no errors alarm", fn)
+		}
+	}
+}
+
+func TestNoSecretValueInTheTemplate(t *testing.T) {
+	tmpl := load(t)
+	for _, fn := range tmpl.ResourcesOfType("AWS::Serverless::Function") {
+		vars := m(m(tmpl.Resources[fn].Properties["Environment"])["Variables"])
+		for name, v := range vars {
+			upper := strings.ToUpper(name)
+			if (strings.Contains(upper, "TOKEN") || strings.Contains(upper, "SECRET") || strings.Contains(upper, "PASSWORD")) && !strings.HasSuffix(upper, "_ARN") {
+				t.Errorf("%s passes %s in plain environment; pass the secret's ARN instead", fn, name)
+			}
+			if s, ok := v.(string); ok && strings.Contains(s, "{{resolve:") {
+				t.Errorf("%s resolves %s into its environment", fn, name)
+			}
+		}
+	}
+	for name, p := range tmpl.Parameters {
+		if strings.Contains(strings.ToLower(name), "token") && !strings.HasSuffix(name, "Arn") {
+			t.Errorf("parameter %s looks like a secret value", name)
+		}
+		_ = p
+	}
+}
+
+func TestPoliciesNameTheirResources(t *testing.T) {
+	tmpl := load(t)
+	for _, fn := range tmpl.ResourcesOfType("AWS::Serverless::Function") {
+		pols, _ := tmpl.Resources[fn].Properties["Policies"].([]any)
+		if len(pols) == 0 {
+			t.Errorf("%s has no inline policy", fn)
+		}
+		for _, p := range pols {
+			stmts, _ := m(p)["Statement"].([]any)
+			for _, s := range stmts {
+				b, _ := json.Marshal(m(s)["Resource"])
+				if strings.Contains(string(b), `"*"`) || string(b) == "null" {
+					t.Errorf("%s statement %v grants on every resource", fn, m(s)["Sid"])
+				}
+			}
+		}
+	}
+}
+
+func TestImportQueueIsSafe(t *testing.T) {
+	tmpl := load(t)
+	q := tmpl.Resources["ImportQueue"].Properties
+	dlq := tmpl.Resources["ImportDLQ"].Properties
+	worker := num(tmpl.FunctionProperty("WorkerFunction", "Timeout"))
+	if vis := num(q["VisibilityTimeout"]); worker <= 0 || vis < 6*worker {
+		t.Errorf("visibility timeout %d is under 6 × the worker's timeout %d", vis, worker)
+	}
+	rp := m(q["RedrivePolicy"])
+	if num(rp["maxReceiveCount"]) < 5 {
+		t.Errorf("maxReceiveCount %v is under 5", rp["maxReceiveCount"])
+	}
+	if dl := m(rp["deadLetterTargetArn"]); dl == nil || m(dl)["Fn::GetAtt"] == nil {
+		t.Error("the import queue has no dead-letter queue")
+	}
+	if r := num(dlq["MessageRetentionPeriod"]); r != 1209600 || r <= num(q["MessageRetentionPeriod"]) {
+		t.Errorf("DLQ retention %d: want 14 days, longer than the queue's", r)
+	}
+	for _, name := range []string{"ImportDLQ", "StreamFailureDLQ", "ScheduleDLQ"} {
+		found := false
+		for _, a := range tmpl.ResourcesOfType("AWS::CloudWatch::Alarm") {
+			b, _ := json.Marshal(tmpl.Resources[a].Properties["Dimensions"])
+			found = found || strings.Contains(string(b), `"`+name+`"`)
+		}
+		if !found {
+			t.Errorf("no alarm watches %s", name)
+		}
+	}
+}
+
+func TestWorkerReportsPartialFailuresAndIsThrottled(t *testing.T) {
+	tmpl := load(t)
+	ev := event(t, tmpl, "WorkerFunction", "ImportJobs", "SQS")
+	if types, _ := ev["FunctionResponseTypes"].([]any); len(types) != 1 || types[0] != "ReportBatchItemFailures" {
+		t.Errorf("worker SQS event does not report batch item failures: %v", ev["FunctionResponseTypes"])
+	}
+	if m(ev["ScalingConfig"])["MaximumConcurrency"] == nil {
+		t.Error("worker has no maximum concurrency towards plenigo")
+	}
+}
+
+func TestEnqueuerStreamIsFilteredAndReportsBySequence(t *testing.T) {
+	tmpl := load(t)
+	ev := event(t, tmpl, "EnqueuerFunction", "OrdersStream", "DynamoDB")
+	if types, _ := ev["FunctionResponseTypes"].([]any); len(types) != 1 || types[0] != "ReportBatchItemFailures" {
+		t.Error("the stream event does not report batch item failures")
+	}
+	filters, _ := m(ev["FilterCriteria"])["Filters"].([]any)
+	if len(filters) != 1 {
+		t.Fatalf("filters %v", filters)
+	}
+	var pattern map[string]any
+	if err := json.Unmarshal([]byte(m(filters[0])["Pattern"].(string)), &pattern); err != nil {
+		t.Fatalf("filter pattern is not JSON: %v", err)
+	}
+	img := m(m(pattern["dynamodb"])["NewImage"])
+	if b, _ := json.Marshal(img); !strings.Contains(string(b), `"RECEIVED"`) || !strings.Contains(string(b), `"ORDER"`) {
+		t.Errorf("filter does not select RECEIVED order items: %s", b)
+	}
+	if m(m(ev["DestinationConfig"])["OnFailure"])["Destination"] == nil {
+		t.Error("stream failures have no destination")
+	}
+	sweep := event(t, tmpl, "EnqueuerFunction", "Sweep", "ScheduleV2")
+	if sweep["RetryPolicy"] == nil || sweep["DeadLetterConfig"] == nil {
+		t.Error("the sweep schedule lacks a retry policy or DLQ")
+	}
+}
+
+func TestPollerScheduleHasRetryPolicyAndDLQ(t *testing.T) {
+	tmpl := load(t)
+	ev := event(t, tmpl, "PollerFunction", "PollPlenigo", "ScheduleV2")
+	rp := m(ev["RetryPolicy"])
+	if rp == nil || rp["MaximumRetryAttempts"] == nil || m(ev["DeadLetterConfig"])["Arn"] == nil {
+		t.Errorf("poller schedule: %v", ev)
+	}
+}
