@@ -23,14 +23,14 @@ help: ## list the targets
 
 build: ## build every function's arm64 bootstrap into bin/<function>/
 	@for f in $(FUNCTIONS); do \
-		$(GOBUILD) -o bin/$$f/bootstrap ./functions/$$f || exit 1; \
+		$(GOBUILD) -o bin/$$f/bootstrap ./functions/$$f/bootstrap || exit 1; \
 		echo "bin/$$f/bootstrap $$(stat -c %s bin/$$f/bootstrap) bytes"; \
 	done
 
 # sam build calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile);
-# build-WorkerFunction builds ./functions/worker.
+# build-WorkerFunction builds ./functions/worker/bootstrap.
 $(SAM_TARGETS): build-%Function:
-	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo '$*' | tr '[:upper:]' '[:lower:]')
+	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo '$*' | tr '[:upper:]' '[:lower:]')/bootstrap
 	cp mapping*.yaml $(ARTIFACTS_DIR)/
 
 test: ## run every test against freshly started local emulators (downloads them on first use)

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/orderhub/orderhub/functions/poller"
 	"github.com/orderhub/orderhub/shared/awsenv"
 	"github.com/orderhub/orderhub/shared/envconfig"
 	"github.com/orderhub/orderhub/shared/importing"
@@ -30,7 +31,7 @@ func main() {
 	lambda.Start(h.Handle)
 }
 
-func setup(ctx context.Context, log *slog.Logger) (*Handler, error) {
+func setup(ctx context.Context, log *slog.Logger) (*poller.Handler, error) {
 	var env envconfig.Reader
 	table := env.Require("ORDERS_TABLE")
 	baseURL := env.Or("PLENIGO_BASE_URL", plenigo.ProductionURL)
@@ -55,5 +56,5 @@ func setup(ctx context.Context, log *slog.Logger) (*Handler, error) {
 	token := secrets.FromARNOrList(awsenv.SecretsManager(cfg), env.Or("PLENIGO_TOKEN_SECRET_ARN", ""), env.Or("ORDERHUB_PLENIGO_TOKEN", ""), log)
 	c.Orders, c.Checkpoints = store, store
 	c.Plenigo = plenigo.New(baseURL, token, nil)
-	return &Handler{Confirmer: c, Function: env.Or("AWS_LAMBDA_FUNCTION_NAME", "poller"), Log: log}, nil
+	return &poller.Handler{Confirmer: c, Function: env.Or("AWS_LAMBDA_FUNCTION_NAME", "poller"), Log: log}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/orderhub/orderhub/functions/receiver"
 	"github.com/orderhub/orderhub/shared/awsenv"
 	"github.com/orderhub/orderhub/shared/envconfig"
 	"github.com/orderhub/orderhub/shared/intake"
@@ -31,7 +32,7 @@ func main() {
 }
 
 // setup reads the configuration once and wires the handler.
-func setup(ctx context.Context, log *slog.Logger) (*Handler, error) {
+func setup(ctx context.Context, log *slog.Logger) (*receiver.Handler, error) {
 	var env envconfig.Reader
 	table := env.Require("ORDERS_TABLE")
 	mappingFile := env.Or("MAPPING_FILE", "mapping.yaml")
@@ -47,7 +48,7 @@ func setup(ctx context.Context, log *slog.Logger) (*Handler, error) {
 		return nil, err
 	}
 	db := awsenv.DynamoDB(cfg, env.Or("ORDERHUB_DYNAMODB_ENDPOINT", ""))
-	h := &Handler{
+	h := &receiver.Handler{
 		Intake:   &intake.Service{Orders: dynamostore.New(db, table), Mapping: m},
 		Function: env.Or("AWS_LAMBDA_FUNCTION_NAME", "receiver"),
 		Log:      log,

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/orderhub/orderhub/functions/enqueuer"
 	"github.com/orderhub/orderhub/shared/awsenv"
 	"github.com/orderhub/orderhub/shared/envconfig"
 	"github.com/orderhub/orderhub/shared/importing"
@@ -29,7 +30,7 @@ func main() {
 	lambda.Start(h.Handle)
 }
 
-func setup(ctx context.Context, log *slog.Logger) (*Handler, error) {
+func setup(ctx context.Context, log *slog.Logger) (*enqueuer.Handler, error) {
 	var env envconfig.Reader
 	table, queueURL := env.Require("ORDERS_TABLE"), env.Require("IMPORT_QUEUE_URL")
 	receivedAge := env.Duration("SWEEP_RECEIVED_AGE", 2*time.Minute)
@@ -43,7 +44,7 @@ func setup(ctx context.Context, log *slog.Logger) (*Handler, error) {
 	}
 	db := awsenv.DynamoDB(cfg, env.Or("ORDERHUB_DYNAMODB_ENDPOINT", ""))
 	q := &queue.SQS{Client: awsenv.SQS(cfg, env.Or("ORDERHUB_SQS_ENDPOINT", "")), URL: queueURL}
-	return &Handler{
+	return &enqueuer.Handler{
 		Enqueuer: &importing.Enqueuer{Orders: dynamostore.New(db, table), Queue: q, Now: time.Now, Log: log,
 			ReceivedAge: receivedAge, QueuedAge: queuedAge, SweepLimit: 500},
 		Function: env.Or("AWS_LAMBDA_FUNCTION_NAME", "enqueuer"),

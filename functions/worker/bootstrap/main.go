@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/orderhub/orderhub/functions/worker"
 	"github.com/orderhub/orderhub/shared/awsenv"
 	"github.com/orderhub/orderhub/shared/envconfig"
 	"github.com/orderhub/orderhub/shared/importing"
@@ -32,7 +33,7 @@ func main() {
 	lambda.Start(h.Handle)
 }
 
-func setup(ctx context.Context, log *slog.Logger) (*Handler, error) {
+func setup(ctx context.Context, log *slog.Logger) (*worker.Handler, error) {
 	var env envconfig.Reader
 	table, queueURL := env.Require("ORDERS_TABLE"), env.Require("IMPORT_QUEUE_URL")
 	baseURL := env.Or("PLENIGO_BASE_URL", plenigo.ProductionURL)
@@ -47,7 +48,7 @@ func setup(ctx context.Context, log *slog.Logger) (*Handler, error) {
 	db := awsenv.DynamoDB(cfg, env.Or("ORDERHUB_DYNAMODB_ENDPOINT", ""))
 	store := dynamostore.New(db, table)
 	token := secrets.FromARNOrList(awsenv.SecretsManager(cfg), env.Or("PLENIGO_TOKEN_SECRET_ARN", ""), env.Or("ORDERHUB_PLENIGO_TOKEN", ""), log)
-	return &Handler{
+	return &worker.Handler{
 		Importer: &importing.Importer{Orders: store, Customers: store, Plenigo: plenigo.New(baseURL, token, plenigoHTTP()),
 			Now: time.Now, Log: log, MaxItemsPerCall: maxItems},
 		Queue:    &queue.SQS{Client: awsenv.SQS(cfg, env.Or("ORDERHUB_SQS_ENDPOINT", "")), URL: queueURL},

@@ -1,0 +1,3 @@
+// Package poller is the status poller's handler, run on a schedule. Its bootstrap/ command wires it
+// into a Lambda.
+package poller
