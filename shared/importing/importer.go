@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"sync"
 	"time"
 
 	"github.com/orderhub/orderhub/shared/order"
@@ -47,9 +46,8 @@ type Importer struct {
 	Log       *slog.Logger
 	// MaxItemsPerCall bounds the items of one import call.
 	MaxItemsPerCall int
-
-	mu    sync.Mutex
-	cache map[string]CustomerRecord // warm cache in front of Customers; shared by concurrent invokes
+	// RetryBase and RetryCap shape the delays of retried jobs; zero means the package defaults.
+	RetryBase, RetryCap time.Duration
 }
 
 // Import processes the jobs for orderIDs and returns a result for each.
@@ -193,7 +191,7 @@ func (im *Importer) failOrRetry(ctx context.Context, o *order.Order, by order.Ac
 		return nil
 	})
 	if r.Outcome == Done && attempts > 0 {
-		return Result{Outcome: Retry, Delay: RetryDelay(attempts)}
+		return Result{Outcome: Retry, Delay: im.retryDelay(attempts)}
 	}
 	return r
 }
@@ -207,10 +205,17 @@ func (im *Importer) update(ctx context.Context, id string, fn func(*order.Order)
 	return Result{Outcome: Done}
 }
 
-// RetryDelay is the capped, jittered delay before attempt n+1.
-func RetryDelay(attempt int) time.Duration {
-	d := RetryBase << min(attempt-1, 10)
-	d = min(d, RetryCap)
+// retryDelay is the capped, jittered delay before attempt n+1: between half and all of
+// base × 2^(n-1), at most the cap.
+func (im *Importer) retryDelay(attempt int) time.Duration {
+	base, ceiling := im.RetryBase, im.RetryCap
+	if base <= 0 {
+		base = RetryBase
+	}
+	if ceiling <= 0 {
+		ceiling = RetryCap
+	}
+	d := min(base<<min(attempt-1, 20), ceiling)
 	return d/2 + rand.N(d/2+1)
 }
 
@@ -249,22 +254,19 @@ func StableCustomerID(email string) string {
 func (im *Importer) ensureCustomer(ctx context.Context, o *order.Order) (CustomerRecord, *order.PartnerCall, error) {
 	email := o.Customer.Email
 	call := &order.PartnerCall{Partner: "plenigo", Operation: "ensure customer", Outcome: "known"}
-	rec, ok := im.cached(email)
-	if !ok {
-		var err error
-		rec, err = im.Customers.GetCustomer(ctx, email)
-		if errors.Is(err, ErrUnknownCustomer) {
-			rec, call.Outcome, err = im.createCustomer(ctx, o)
-			if err != nil {
-				return rec, call, err
-			}
-			if err := im.Customers.PutCustomer(ctx, rec); err != nil {
-				// Not fatal: the next order recreates it with the same stable id (208).
-				im.Log.WarnContext(ctx, "remember customer", "order", o.ID, "error", err.Error())
-			}
-		} else if err != nil {
-			return rec, call, fmt.Errorf("load customer record: %w", err)
+	rec, err := im.Customers.GetCustomer(ctx, email)
+	switch {
+	case errors.Is(err, ErrUnknownCustomer):
+		rec, call.Outcome, err = im.createCustomer(ctx, o)
+		if err != nil {
+			return rec, call, err
 		}
+		if err := im.Customers.PutCustomer(ctx, rec); err != nil {
+			// Not fatal: the next order recreates it with the same stable id (208).
+			im.Log.WarnContext(ctx, "remember customer", "order", o.ID, "error", err.Error())
+		}
+	case err != nil:
+		return rec, call, fmt.Errorf("load customer record: %w", err)
 	}
 	if d := o.Dealer; d != nil {
 		key := d.Group + "|" + d.Number
@@ -286,7 +288,6 @@ func (im *Importer) ensureCustomer(ctx context.Context, o *order.Order) (Custome
 		}
 	}
 	call.Detail = "plenigo customer " + rec.PlenigoID
-	im.remember(rec)
 	return rec, call, nil
 }
 
@@ -333,26 +334,7 @@ func salutation(gender string) string {
 	return ""
 }
 
-func (im *Importer) cached(email string) (CustomerRecord, bool) {
-	im.mu.Lock()
-	defer im.mu.Unlock()
-	rec, ok := im.cache[email]
-	return rec, ok
-}
-
-func (im *Importer) remember(rec CustomerRecord) {
-	im.mu.Lock()
-	defer im.mu.Unlock()
-	if im.cache == nil {
-		im.cache = map[string]CustomerRecord{}
-	}
-	im.cache[rec.Email] = rec
-}
-
 func (im *Importer) forgetCustomer(ctx context.Context, email string) {
-	im.mu.Lock()
-	delete(im.cache, email)
-	im.mu.Unlock()
 	if err := im.Customers.DeleteCustomer(ctx, email); err != nil {
 		im.Log.WarnContext(ctx, "forget customer", "error", err.Error())
 	}

@@ -49,7 +49,7 @@ func newRig(t *testing.T, cfg plenigosim.Config) *rig {
 	pc.BackoffBase, pc.BackoffCap = time.Millisecond, 2*time.Millisecond
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r := &rig{sim: sim, orders: memstore.New(), control: memstore.NewControl(), queue: &memQueue{}}
-	r.importer = &importing.Importer{Orders: r.orders, Customers: r.control, Plenigo: pc, Now: time.Now, Log: log, MaxItemsPerCall: 50}
+	r.importer = &importing.Importer{Orders: r.orders, Customers: &importing.CachedCustomers{Next: r.control}, Plenigo: pc, Now: time.Now, Log: log, MaxItemsPerCall: 50}
 	r.confirmer = &importing.Confirmer{Orders: r.orders, Checkpoints: r.control, Plenigo: pc, Now: time.Now, Log: log,
 		Overlap: time.Minute, FirstLook: time.Hour, StaleAfter: time.Hour, GiveUpAfter: 24 * time.Hour, LeaseTTL: time.Minute, PageSize: 100}
 	r.enqueuer = &importing.Enqueuer{Orders: r.orders, Queue: r.queue, Now: time.Now, Log: log, ReceivedAge: time.Minute, QueuedAge: time.Hour, SweepLimit: 100}
@@ -189,7 +189,7 @@ func TestTransientFailureRetriesWithGrowingDelay(t *testing.T) {
 	if o.State != order.Retrying || o.Attempts != 2 {
 		t.Fatalf("after two failed runs: %s attempts %d", o.State, o.Attempts)
 	}
-	if delays[0] < importing.RetryBase/2 || delays[1] < importing.RetryBase || delays[1] > 2*importing.RetryBase {
+	if delays[0] < importing.RetryBase/2 || delays[0] > importing.RetryBase || delays[1] < importing.RetryBase || delays[1] > 2*importing.RetryBase {
 		t.Fatalf("delays %v do not follow the schedule", delays)
 	}
 	if res := r.importer.Import(ctx, []string{id}, by); res[id].Outcome != importing.Done {

@@ -49,7 +49,7 @@ func setup(ctx context.Context, log *slog.Logger) (*worker.Handler, error) {
 	store := dynamostore.New(db, table)
 	token := secrets.FromARNOrList(awsenv.SecretsManager(cfg), env.Or("PLENIGO_TOKEN_SECRET_ARN", ""), env.Or("ORDERHUB_PLENIGO_TOKEN", ""), log)
 	return &worker.Handler{
-		Importer: &importing.Importer{Orders: store, Customers: store, Plenigo: plenigo.New(baseURL, token, plenigoHTTP()),
+		Importer: &importing.Importer{Orders: store, Customers: &importing.CachedCustomers{Next: store}, Plenigo: plenigo.New(baseURL, token, plenigoHTTP()),
 			Now: time.Now, Log: log, MaxItemsPerCall: maxItems},
 		Queue:    &queue.SQS{Client: awsenv.SQS(cfg, env.Or("ORDERHUB_SQS_ENDPOINT", "")), URL: queueURL},
 		Function: env.Or("AWS_LAMBDA_FUNCTION_NAME", "worker"),
