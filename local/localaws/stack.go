@@ -129,6 +129,11 @@ func queueAttributes(r *samtemplate.Resolver, res samtemplate.Resource) (map[str
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		switch k {
+		case "VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "ReceiveMessageWaitTimeSeconds", "MaximumMessageSize", "RedrivePolicy":
+		default:
+			continue // names and encryption settings do not apply locally
+		}
 		v, err := r.Resolve(res.Properties[k])
 		if err != nil {
 			return nil, err

@@ -35,6 +35,11 @@ const (
 // Fault is an injected failure.
 type Fault int
 
+// String names a fault for reports.
+func (f Fault) String() string {
+	return [...]string{"none", "429", "500", "502", "503", "timeout", "504 after apply"}[f]
+}
+
 // The faults. Fault504AfterApply handles the request fully, then answers 504 as a gateway would.
 const (
 	FaultNone Fault = iota
@@ -82,6 +87,7 @@ type Sim struct {
 	promiseSeq int64
 	calls      map[string]int
 	faulted    map[string]int
+	faultKinds map[Fault]int
 	rnd        *rand.Rand
 	wg         sync.WaitGroup
 	timers     map[*time.Timer]bool
@@ -154,7 +160,7 @@ func New(cfg Config) *Sim {
 	}
 	return &Sim{cfg: cfg, script: map[string][]Fault{}, customers: map[string]*customer{}, byEmail: map[string]string{},
 		nextCust: 100000, byExternal: map[string]*order{}, pending: map[string]bool{}, nextLog: 1, nextOrder: 500000,
-		calls: map[string]int{}, faulted: map[string]int{}, timers: map[*time.Timer]bool{}, rnd: rand.New(rand.NewPCG(1, 2))}
+		calls: map[string]int{}, faulted: map[string]int{}, faultKinds: map[Fault]int{}, timers: map[*time.Timer]bool{}, rnd: rand.New(rand.NewPCG(1, 2))}
 }
 
 // Close drops import processing that has not started and waits for what is running.
@@ -199,6 +205,13 @@ func (s *Sim) SetToken(token string, write, ok bool) {
 	}
 }
 
+// RemoveOffer makes plenigo forget an offer, as when it is deleted or never existed there.
+func (s *Sim) RemoveOffer(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.cfg.Offers, id)
+}
+
 // SetDuplicateMode switches how duplicates are refused.
 func (s *Sim) SetDuplicateMode(m DuplicateMode) {
 	s.mu.Lock()
@@ -237,11 +250,22 @@ func (s *Sim) Faulted() map[string]int {
 	return out
 }
 
+// FaultsByKind returns how many faults of each kind were injected.
+func (s *Sim) FaultsByKind() map[Fault]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[Fault]int, len(s.faultKinds))
+	for k, v := range s.faultKinds {
+		out[k] = v
+	}
+	return out
+}
+
 // ResetCalls zeroes the call counters.
 func (s *Sim) ResetCalls() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls, s.faulted = map[string]int{}, map[string]int{}
+	s.calls, s.faulted, s.faultKinds = map[string]int{}, map[string]int{}, map[Fault]int{}
 }
 
 // CustomerCount returns how many customers exist, and OrdersFor how many orders carry an
@@ -306,6 +330,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fault := s.pickFault(endpoint)
 	if fault != FaultNone {
 		s.faulted[endpoint]++
+		s.faultKinds[fault]++
 	}
 	write, known := s.cfg.Tokens[r.Header.Get("X-plenigo-token")]
 	hold := s.cfg.TimeoutHold

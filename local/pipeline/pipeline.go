@@ -1,0 +1,298 @@
+// Package pipeline assembles orderhub on one machine, in one process: the template's tables and
+// queues in the emulators, the plenigo simulator, every function's real handler, and the event
+// sources that connect them, configured from template.yaml. End-to-end tests run on it.
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/orderhub/orderhub/functions/enqueuer"
+	"github.com/orderhub/orderhub/functions/poller"
+	"github.com/orderhub/orderhub/functions/receiver"
+	"github.com/orderhub/orderhub/functions/worker"
+	"github.com/orderhub/orderhub/local/eventsource"
+	"github.com/orderhub/orderhub/local/localaws"
+	"github.com/orderhub/orderhub/local/plenigosim"
+	"github.com/orderhub/orderhub/local/samtemplate"
+	"github.com/orderhub/orderhub/shared/importing"
+	"github.com/orderhub/orderhub/shared/intake"
+	"github.com/orderhub/orderhub/shared/mapping"
+	"github.com/orderhub/orderhub/shared/order"
+	"github.com/orderhub/orderhub/shared/plenigo"
+	"github.com/orderhub/orderhub/shared/queue"
+	"github.com/orderhub/orderhub/shared/secrets"
+	"github.com/orderhub/orderhub/shared/store/dynamostore"
+)
+
+// Local credentials, the same the fixtures in events/ are signed with.
+const (
+	MarketplaceToken = "local-marketplace-token"
+	DealerSecret     = "whsec_b3JkZXJodWItbG9jYWwtZGVhbGVyLXNpZ25pbmcta2V5"
+	PlenigoToken     = "local-plenigo-token"
+)
+
+// Options configure a pipeline.
+type Options struct {
+	DynamoDBEndpoint, SQSEndpoint string
+	Template                      *samtemplate.Template
+	Mapping                       *mapping.Config
+	// Prefix names this pipeline's tables and queues, so pipelines can share emulators.
+	Prefix string
+	Log    *slog.Logger
+	// Sim configures the plenigo simulator; its offers are filled from the mapping.
+	Sim plenigosim.Config
+	// PollEvery stands in for the poller's schedule; SweepEvery for the enqueuer's.
+	PollEvery, SweepEvery time.Duration
+	// RetryBase and RetryCap shorten the worker's retry delays for a local run.
+	RetryBase, RetryCap time.Duration
+	// MaxItemsPerImport (0: 50) and NoCustomerCache exist to measure what batching and the customer
+	// cache save.
+	MaxItemsPerImport int
+	NoCustomerCache   bool
+}
+
+// Pipeline is a running local orderhub.
+type Pipeline struct {
+	Resources *localaws.Resources
+	Sim       *plenigosim.Sim
+	Orders    *dynamostore.Store
+	DB        *dynamodb.Client
+	SQS       *sqs.Client
+	Calls     *localaws.Counter // every AWS request the functions make
+
+	Receiver *receiver.Handler
+	Enqueuer *enqueuer.Handler
+	Worker   *worker.Handler
+	Poller   *poller.Handler
+
+	receive eventsource.Invoker
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	srv     *httptest.Server
+}
+
+// Start creates the resources and starts the event sources.
+func Start(ctx context.Context, o Options) (*Pipeline, error) {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	counter := localaws.NewCounter(nil)
+	hc := &http.Client{Transport: counter, Timeout: 30 * time.Second}
+	p := &Pipeline{DB: localaws.DynamoDB(o.DynamoDBEndpoint, hc), SQS: localaws.SQS(o.SQSEndpoint, hc), Calls: counter}
+	res, err := localaws.CreateResources(ctx, o.Template, p.DB, p.SQS, o.Prefix)
+	if err != nil {
+		return nil, err
+	}
+	p.Resources = res
+
+	simCfg := o.Sim
+	simCfg.Tokens = map[string]bool{PlenigoToken: true}
+	simCfg.Offers = map[string]plenigosim.Offer{}
+	for src, offers := range o.Mapping.Offers {
+		for _, id := range offers {
+			simCfg.Offers[id] = plenigosim.Offer{WBZ: src == order.SourceDealer}
+		}
+	}
+	p.Sim = plenigosim.New(simCfg)
+	p.srv = httptest.NewServer(p.Sim)
+	pc := plenigo.New(p.srv.URL+plenigosim.Prefix, secrets.Static{PlenigoToken}, p.srv.Client())
+	pc.AttemptTimeout = time.Second
+
+	p.Orders = dynamostore.New(p.DB, res.Tables["OrdersTable"])
+	var customers importing.Customers = &importing.CachedCustomers{Next: p.Orders}
+	if o.NoCustomerCache {
+		customers = forgetful{p.Orders}
+	}
+	maxItems := o.MaxItemsPerImport
+	if maxItems == 0 {
+		maxItems = 50
+	}
+	jobs := &queue.SQS{Client: p.SQS, URL: res.Queues["ImportQueue"].URL}
+	p.Receiver = &receiver.Handler{Intake: &intake.Service{Orders: p.Orders, Mapping: o.Mapping},
+		MarketplaceTokens: secrets.Static{MarketplaceToken}, DealerSecrets: secrets.Static{DealerSecret},
+		Function: "receiver", Log: o.Log.With("function", "receiver"), Now: time.Now}
+	p.Enqueuer = &enqueuer.Handler{Enqueuer: &importing.Enqueuer{Orders: p.Orders, Queue: jobs, Now: time.Now,
+		Log: o.Log.With("function", "enqueuer"), ReceivedAge: 2 * time.Second, QueuedAge: 30 * time.Second, SweepLimit: 500},
+		Function: "enqueuer", Log: o.Log.With("function", "enqueuer")}
+	p.Worker = &worker.Handler{Importer: &importing.Importer{Orders: p.Orders, Customers: customers, Plenigo: pc, Now: time.Now,
+		Log: o.Log.With("function", "worker"), MaxItemsPerCall: maxItems, RetryBase: o.RetryBase, RetryCap: o.RetryCap},
+		Queue: jobs, Function: "worker", Log: o.Log.With("function", "worker")}
+	p.Poller = &poller.Handler{Confirmer: &importing.Confirmer{Orders: p.Orders, Checkpoints: p.Orders, Plenigo: pc, Now: time.Now,
+		Log: o.Log.With("function", "poller"), Overlap: time.Minute, FirstLook: time.Hour, StaleAfter: time.Minute,
+		GiveUpAfter: time.Hour, LeaseTTL: time.Minute, PageSize: 100}, Function: "poller", Log: o.Log.With("function", "poller")}
+
+	p.receive = eventsource.InProcess("receiver", p.Receiver.Handle, timeout(o.Template, "ReceiverFunction"))
+	stream, err := p.streamSource(o, localaws.Streams(o.DynamoDBEndpoint, hc))
+	if err != nil {
+		p.srv.Close()
+		return nil, err
+	}
+	jobsSource := p.queueSource(o)
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	p.cancel = cancel
+	p.run(runCtx, stream.Run)
+	p.run(runCtx, jobsSource.Run)
+	pollInvoke := eventsource.InProcess("poller", p.Poller.Handle, timeout(o.Template, "PollerFunction"))
+	sweepInvoke := eventsource.InProcess("enqueuer", p.Enqueuer.Handle, timeout(o.Template, "EnqueuerFunction"))
+	p.run(runCtx, every(o.PollEvery, func(ctx context.Context) { _, _ = pollInvoke(ctx, []byte(`{}`)) }))
+	p.run(runCtx, every(o.SweepEvery, func(ctx context.Context) { _, _ = sweepInvoke(ctx, []byte(`{"action":"sweep"}`)) }))
+	return p, nil
+}
+
+// streamSource reads the enqueuer's DynamoDB event from the template: filter, batch size, retries.
+func (p *Pipeline) streamSource(o Options, streams *dynamodbstreams.Client) (*eventsource.Stream, error) {
+	ev := eventProps(o.Template, "EnqueuerFunction", "OrdersStream")
+	var patterns []string
+	filters, _ := m(ev["FilterCriteria"])["Filters"].([]any)
+	for _, f := range filters {
+		if s, ok := m(f)["Pattern"].(string); ok {
+			patterns = append(patterns, s)
+		}
+	}
+	filter, err := eventsource.ParseFilter(patterns...)
+	if err != nil {
+		return nil, err
+	}
+	return &eventsource.Stream{Client: streams, StreamARN: p.Resources.Streams["OrdersTable"], Filter: filter,
+		BatchSize: num(ev["BatchSize"], 100), MaxRetries: num(ev["MaximumRetryAttempts"], 10),
+		Invoke: eventsource.InProcess("enqueuer", p.Enqueuer.Handle, timeout(o.Template, "EnqueuerFunction")),
+		Log:    o.Log.With("source", "stream"), Region: localaws.Region, Poll: 50 * time.Millisecond}, nil
+}
+
+func (p *Pipeline) queueSource(o Options) *eventsource.Queue {
+	ev := eventProps(o.Template, "WorkerFunction", "ImportJobs")
+	q := p.Resources.Queues["ImportQueue"]
+	return &eventsource.Queue{Client: p.SQS, QueueURL: q.URL, QueueARN: q.ARN, BatchSize: num(ev["BatchSize"], 10),
+		Window: time.Duration(num(ev["MaximumBatchingWindowInSeconds"], 0)) * time.Second,
+		Invoke: eventsource.InProcess("worker", p.Worker.Handle, timeout(o.Template, "WorkerFunction")),
+		Log:    o.Log.With("source", "sqs"), Region: localaws.Region}
+}
+
+// Receive invokes the receiver with an API Gateway request, through the Lambda JSON path.
+func (p *Pipeline) Receive(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	var resp events.APIGatewayV2HTTPResponse
+	payload, err := json.Marshal(req)
+	if err != nil {
+		return resp, err
+	}
+	out, err := p.receive(ctx, payload)
+	if err != nil {
+		return resp, err
+	}
+	err = json.Unmarshal(out, &resp)
+	return resp, err
+}
+
+// Settled is true for states no event source will move without an outside event.
+func Settled(s order.State) bool {
+	switch s {
+	case order.Imported, order.ImportFailed, order.Rejected, order.Fulfilled, order.Cancelled, order.Returned, order.CancelRefused:
+		return true
+	}
+	return false
+}
+
+// WaitSettled waits until every order is settled, or until ctx ends, and returns the orders.
+func (p *Pipeline) WaitSettled(ctx context.Context, ids []string) (map[string]*order.Order, error) {
+	out := make(map[string]*order.Order, len(ids))
+	pending := append([]string(nil), ids...)
+	for {
+		var still []string
+		for _, id := range pending {
+			o, err := p.Orders.Get(ctx, id)
+			if err != nil && !errors.Is(err, order.ErrNotFound) {
+				return out, err
+			}
+			if o != nil {
+				out[id] = o
+			}
+			if o == nil || !Settled(o.State) {
+				still = append(still, id)
+			}
+		}
+		if len(still) == 0 {
+			return out, nil
+		}
+		pending = still
+		select {
+		case <-ctx.Done():
+			return out, fmt.Errorf("%d of %d orders not settled (first: %s): %w", len(still), len(ids), still[0], ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Stop ends the event sources and the simulator. The emulators' tables and queues stay.
+func (p *Pipeline) Stop() {
+	p.cancel()
+	p.wg.Wait()
+	p.srv.Close()
+	p.Sim.Close()
+}
+
+func (p *Pipeline) run(ctx context.Context, fn func(context.Context) error) {
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		_ = fn(ctx)
+	}()
+}
+
+func every(d time.Duration, fn func(context.Context)) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if d <= 0 {
+			return nil
+		}
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+				fn(ctx)
+			}
+		}
+	}
+}
+
+// forgetful is a customer store that remembers nothing, to measure what the cache saves.
+type forgetful struct{ importing.Customers }
+
+func (forgetful) GetCustomer(context.Context, string) (importing.CustomerRecord, error) {
+	return importing.CustomerRecord{}, importing.ErrUnknownCustomer
+}
+func (forgetful) PutCustomer(context.Context, importing.CustomerRecord) error { return nil }
+
+func timeout(t *samtemplate.Template, fn string) time.Duration {
+	return time.Duration(num(t.FunctionProperty(fn, "Timeout"), 3)) * time.Second
+}
+
+func eventProps(t *samtemplate.Template, fn, name string) map[string]any {
+	return m(m(m(t.Resources[fn].Properties["Events"])[name])["Properties"])
+}
+
+func m(v any) map[string]any { mm, _ := v.(map[string]any); return mm }
+
+func num(v any, fallback int) int {
+	switch n := v.(type) {
+	case int:
+		return n
+	case float64:
+		return int(n)
+	}
+	return fallback
+}
