@@ -1,0 +1,73 @@
+package pipeline_test
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orderhub/orderhub/local/pipeline"
+	"github.com/orderhub/orderhub/shared/order"
+)
+
+// TestPlenigoCallsPerOrder counts plenigo calls per imported order from the simulator's counters.
+// It always runs small (100 orders, 30 customers) to guard the count; with ORDERHUB_MEASURE=1 it runs
+// the size reported in docs/performance.md (1,000 orders, 300 customers) and the variants without
+// batching and without the customer cache.
+func TestPlenigoCallsPerOrder(t *testing.T) {
+	orders, customers := 100, 30
+	variants := []struct {
+		name string
+		opts pipeline.Options
+	}{{"batched imports, customer cache", pipeline.Options{}}}
+	if os.Getenv("ORDERHUB_MEASURE") != "" {
+		orders, customers = 1000, 300
+		variants = append(variants,
+			struct {
+				name string
+				opts pipeline.Options
+			}{"one order per import call", pipeline.Options{MaxItemsPerImport: 1}},
+			struct {
+				name string
+				opts pipeline.Options
+			}{"no customer cache", pipeline.Options{NoCustomerCache: true}})
+	}
+	report := []string{"| variant | orders | plenigo calls | calls per order | by endpoint | time to settle |", "|---|---|---|---|---|---|"}
+	for _, v := range variants {
+		v.opts.PollEvery = time.Second // a poll per second, as a busy merchant's schedule would see it
+		p := start(t, v.opts)
+		began := time.Now()
+		var ids []string
+		for i := range orders {
+			n := 100000 + i
+			body := pipeline.MarketplacePurchase(n, fmt.Sprintf("c%d@example.com", i%customers), "1338", "1", time.Now())
+			if s := receive(t, p, body); s != 202 {
+				t.Fatalf("purchase %d: %d", i, s)
+			}
+			ids = append(ids, fmt.Sprintf("mkt-%d", n))
+		}
+		got := settle(t, p, ids, 5*time.Minute)
+		took := time.Since(began)
+		for _, id := range ids {
+			if got[id].State != order.Imported || p.Sim.OrdersFor(id) != 1 {
+				t.Fatalf("%s: %s, %d plenigo orders", id, got[id].State, p.Sim.OrdersFor(id))
+			}
+		}
+		calls := p.Sim.Calls()
+		total := p.Sim.TotalCalls()
+		perOrder := float64(total) / float64(orders)
+		var parts []string
+		for ep, n := range calls {
+			parts = append(parts, fmt.Sprintf("%s %d", ep, n))
+		}
+		sort.Strings(parts)
+		report = append(report, fmt.Sprintf("| %s | %d | %d | %.2f | %s | %.1f s |", v.name, orders, total, perOrder, strings.Join(parts, ", "), took.Seconds()))
+		if v.name == variants[0].name && perOrder > 1.0 {
+			t.Errorf("%.2f plenigo calls per order, aim is at most 1.0: %v", perOrder, calls)
+		}
+		p.Stop()
+	}
+	t.Log("\n" + strings.Join(report, "\n"))
+}
