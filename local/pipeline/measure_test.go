@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/orderhub/orderhub/local/pipeline"
+	"github.com/orderhub/orderhub/local/scenario"
 	"github.com/orderhub/orderhub/shared/order"
 )
 
@@ -42,7 +43,7 @@ func TestPlenigoCallsPerOrder(t *testing.T) {
 		var ids []string
 		for i := range orders {
 			n := 100000 + i
-			body := pipeline.MarketplacePurchase(n, fmt.Sprintf("c%d@example.com", i%customers), "1338", "1", time.Now())
+			body := scenario.MarketplacePurchase(n, fmt.Sprintf("c%d@example.com", i%customers), "1338", "1", time.Now())
 			if s := receive(t, p, body); s != 202 {
 				t.Fatalf("purchase %d: %d", i, s)
 			}

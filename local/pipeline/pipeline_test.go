@@ -13,6 +13,7 @@ import (
 	"github.com/orderhub/orderhub/local/localaws"
 	"github.com/orderhub/orderhub/local/pipeline"
 	"github.com/orderhub/orderhub/local/plenigosim"
+	"github.com/orderhub/orderhub/local/scenario"
 	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/order"
 )
@@ -162,7 +163,7 @@ func TestTripleConcurrentDeliveries(t *testing.T) {
 	var wg sync.WaitGroup
 	now := time.Now()
 	for i := range 30 {
-		body := pipeline.MarketplacePurchase(7000+i, fmt.Sprintf("buyer%d@example.com", i%10), "1338", "1", now)
+		body := scenario.MarketplacePurchase(7000+i, fmt.Sprintf("buyer%d@example.com", i%10), "1338", "1", now)
 		ids = append(ids, fmt.Sprintf("mkt-%d", 7000+i))
 		for range 3 {
 			wg.Add(1)
@@ -172,10 +173,10 @@ func TestTripleConcurrentDeliveries(t *testing.T) {
 	var purchases []string
 	for i := range 20 {
 		ext := fmt.Sprintf("WBZ-T-%03d", i)
-		purchases = append(purchases, pipeline.DealerPurchase(ext, fmt.Sprintf("dealer%d@presse.example", i%5), "Nord", fmt.Sprint(i%5), "WBZ-PRINT-12M", 2))
+		purchases = append(purchases, scenario.DealerPurchase(ext, fmt.Sprintf("dealer%d@presse.example", i%5), "Nord", fmt.Sprint(i%5), "WBZ-PRINT-12M", 2))
 		ids = append(ids, "dealer-"+ext)
 	}
-	batch := pipeline.DealerBatch(purchases...)
+	batch := scenario.DealerBatch(purchases...)
 	for range 3 {
 		wg.Add(1)
 		go func() { defer wg.Done(); dealer(t, p, batch) }()
@@ -212,7 +213,7 @@ func TestTwentyPercentFaults(t *testing.T) {
 	for wave := range 4 {
 		for i := range 15 {
 			n := 8000 + wave*15 + i
-			receive(t, p, pipeline.MarketplacePurchase(n, fmt.Sprintf("f%d@example.com", n%20), "1338", "1", time.Now()))
+			receive(t, p, scenario.MarketplacePurchase(n, fmt.Sprintf("f%d@example.com", n%20), "1338", "1", time.Now()))
 			ids = append(ids, fmt.Sprintf("mkt-%d", n))
 		}
 		time.Sleep(300 * time.Millisecond)
@@ -248,7 +249,7 @@ func TestFailuresEndVisible(t *testing.T) {
 	ctx := context.Background()
 	// Mapped locally, unknown to plenigo: refused asynchronously, in the import log.
 	p.Sim.RemoveOffer("O_K3Q9T2W8PLX4RM7N2B")
-	receive(t, p, pipeline.MarketplacePurchase(9001, "async@example.com", "1339", "1", time.Now()))
+	receive(t, p, scenario.MarketplacePurchase(9001, "async@example.com", "1339", "1", time.Now()))
 	// An order stored with an offer id plenigo's validation refuses (an operator's typo that got past
 	// the mapping check would look like this).
 	bad, _ := order.New(order.SourceMarketplace, "9002", time.Now(), order.Actor{Function: "test"})
@@ -279,7 +280,7 @@ func TestFailuresEndVisible(t *testing.T) {
 func TestExhaustedJobsReachTheDLQ(t *testing.T) {
 	p := start(t, pipeline.Options{RetryBase: 50 * time.Millisecond, RetryCap: 100 * time.Millisecond})
 	p.Sim.SetToken(pipeline.PlenigoToken, true, false)
-	receive(t, p, pipeline.MarketplacePurchase(9100, "dlq@example.com", "1338", "1", time.Now()))
+	receive(t, p, scenario.MarketplacePurchase(9100, "dlq@example.com", "1338", "1", time.Now()))
 	dlq := p.Resources.Queues["ImportDLQ"].URL
 	deadline := time.Now().Add(30 * time.Second)
 	for {

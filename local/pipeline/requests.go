@@ -1,9 +1,7 @@
 package pipeline
 
 import (
-	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -11,28 +9,6 @@ import (
 	"github.com/orderhub/orderhub/local/eventsource"
 	"github.com/orderhub/orderhub/shared/signature"
 )
-
-// MarketplacePurchase is a SERVICE.PLUGIN.PURCHASE body for one order, in the shape of the
-// marketplace's documented example; variation and quantity are JSON numbers as text.
-func MarketplacePurchase(orderID int, email, variation string, quantity string, createdAt time.Time) string {
-	return fmt.Sprintf(`{"id":"evt_%08x%08x","type":"SERVICE.PLUGIN.PURCHASE","createdAt":%d,"resource":{`+
-		`"contact":{"id":%d,"gender":"female","firstName":"Erika","lastName":"Muster","email":%q,"updatedAt":%d},`+
-		`"address":{"id":%d,"companyName":"","firstName":"Erika","lastName":"Muster","street":"Hauptstraße","houseNumber":"5","additional":"","postalCode":"34117","town":"Kassel","country":"DE","phone":"","email":%q,"updatedAt":%d},`+
-		`"order":{"id":%d,"payPalTransactionId":"PP%010d","orderItems":[{"itemVariationId":%s,"quantity":%s,"orderItemName":"Service","priceGross":49,"priceNet":41.1765}]}}}`,
-		orderID, createdAt.UnixNano()&0xffffffff, createdAt.Unix(), 1000+orderID, email, createdAt.Unix(), 5000+orderID, email, createdAt.Unix(),
-		orderID, orderID, variation, quantity)
-}
-
-// DealerPurchase is one purchase of a dealer batch.
-func DealerPurchase(externalID, email, group, number, offer string, quantity int) string {
-	return fmt.Sprintf(`{"externalSystemId":%q,"email":%q,"language":"de","dealerGroup":%q,"dealerNumber":%q,"offer":%q,"quantity":%d,"startDate":"2026-12-01","paymentMethod":"invoice"}`,
-		externalID, email, group, number, offer, quantity)
-}
-
-// DealerBatch wraps purchases into a batch body.
-func DealerBatch(purchases ...string) string {
-	return `{"purchases":[` + strings.Join(purchases, ",") + `]}`
-}
 
 // MarketplaceRequest is the API Gateway request plentyMarketplace's webhook becomes.
 func MarketplaceRequest(body string) events.APIGatewayV2HTTPRequest {

@@ -49,6 +49,9 @@ type Stats struct {
 	Invocations, Errors, ColdStarts, Restarts int
 	// LastColdStart is from process start to the first answer of the last cold start.
 	LastColdStart time.Duration
+	// WarmInvocations and WarmTime cover invocations of an already running process.
+	WarmInvocations int
+	WarmTime        time.Duration
 }
 
 // Host serves the Runtime API for one function and runs its process.
@@ -131,6 +134,7 @@ func (h *Host) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		}
 	}
 	p := h.proc
+	began := time.Now()
 	inv := &invocation{id: eventsource.RequestID(), payload: payload, deadline: time.Now().Add(h.fn.Timeout), done: make(chan result, 1)}
 	h.inflight.Store(inv.id, inv)
 	defer h.inflight.Delete(inv.id)
@@ -153,6 +157,9 @@ func (h *Host) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			p.warm = true
 			d := time.Since(p.started)
 			h.count(func(s *Stats) { s.LastColdStart = d })
+		} else {
+			d := time.Since(began)
+			h.count(func(s *Stats) { s.WarmInvocations++; s.WarmTime += d })
 		}
 		if r.err != nil {
 			h.count(func(s *Stats) { s.Errors++ })

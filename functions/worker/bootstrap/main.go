@@ -38,6 +38,8 @@ func setup(ctx context.Context, log *slog.Logger) (*worker.Handler, error) {
 	table, queueURL := env.Require("ORDERS_TABLE"), env.Require("IMPORT_QUEUE_URL")
 	baseURL := env.Or("PLENIGO_BASE_URL", plenigo.ProductionURL)
 	maxItems := env.Int("PLENIGO_MAX_ITEMS_PER_IMPORT", 50)
+	retryBase := env.Duration("IMPORT_RETRY_BASE", importing.RetryBase)
+	retryCap := env.Duration("IMPORT_RETRY_CAP", importing.RetryCap)
 	if err := env.Err(); err != nil {
 		return nil, err
 	}
@@ -50,7 +52,7 @@ func setup(ctx context.Context, log *slog.Logger) (*worker.Handler, error) {
 	token := secrets.FromARNOrList(awsenv.SecretsManager(cfg), env.Or("PLENIGO_TOKEN_SECRET_ARN", ""), env.Or("ORDERHUB_PLENIGO_TOKEN", ""), log)
 	return &worker.Handler{
 		Importer: &importing.Importer{Orders: store, Customers: &importing.CachedCustomers{Next: store}, Plenigo: plenigo.New(baseURL, token, plenigoHTTP()),
-			Now: time.Now, Log: log, MaxItemsPerCall: maxItems},
+			Now: time.Now, Log: log, MaxItemsPerCall: maxItems, RetryBase: retryBase, RetryCap: retryCap},
 		Queue:    &queue.SQS{Client: awsenv.SQS(cfg, env.Or("ORDERHUB_SQS_ENDPOINT", "")), URL: queueURL},
 		Function: env.Or("AWS_LAMBDA_FUNCTION_NAME", "worker"),
 		Log:      log,

@@ -1,8 +1,16 @@
-// Command orderhub is the operator's and developer's tool for running orderhub on one machine.
+// Command orderhub runs orderhub on one machine and answers "where is order X?".
 //
+//	orderhub local [--port 3000] [--speedup 1] [--faults 0]
+//	    bring up the whole bundle (emulators, tables and queues, the plenigo simulator, every function's
+//	    binary and every event source) until Ctrl-C
+//	orderhub demo [--orders 200] [--faults 0.03] [--speedup 60]
+//	    bring it up, feed a realistic scenario, wait until every order settled, print each order's
+//	    path; exit 1 if any order was lost or duplicated
+//	orderhub trace [--endpoint URL --table NAME] ORDER_ID
+//	    print one order's history (from the running local stack, or from DynamoDB in AWS)
 //	orderhub with-emulators -- CMD [ARGS...]
 //	    start DynamoDB Local and the SQS emulator, run CMD with ORDERHUB_DYNAMODB_ENDPOINT and
-//	    ORDERHUB_SQS_ENDPOINT set, stop them, and exit with CMD's status.
+//	    ORDERHUB_SQS_ENDPOINT set, stop them, and exit with CMD's status
 package main
 
 import (
@@ -21,7 +29,10 @@ import (
 )
 
 const usage = `usage:
-  orderhub with-emulators -- CMD [ARGS...]   run CMD against freshly started local emulators`
+  orderhub local [--port 3000] [--speedup 1] [--faults 0]    run the whole bundle until Ctrl-C
+  orderhub demo [--orders 200] [--faults 0.03] [--speedup 60] run a scenario and show each order's path
+  orderhub trace [--endpoint URL --table NAME] ORDER_ID       print one order's history
+  orderhub with-emulators -- CMD [ARGS...]                    run CMD against fresh local emulators`
 
 func main() {
 	if len(os.Args) < 2 {
@@ -32,9 +43,16 @@ func main() {
 	defer stop()
 	var err error
 	code := 0
+	args := os.Args[2:]
 	switch os.Args[1] {
+	case "local":
+		err = runLocal(ctx, args)
+	case "demo":
+		code, err = runDemo(ctx, args)
+	case "trace":
+		err = runTrace(ctx, args)
 	case "with-emulators":
-		code, err = withEmulators(ctx, os.Args[2:])
+		code, err = withEmulators(ctx, args)
 	case "-h", "--help", "help":
 		fmt.Println(usage)
 	default:

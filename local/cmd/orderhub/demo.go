@@ -1,0 +1,290 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/orderhub/orderhub/local/scenario"
+	"github.com/orderhub/orderhub/local/stack"
+	"github.com/orderhub/orderhub/shared/order"
+	"github.com/orderhub/orderhub/shared/signature"
+)
+
+func runDemo(ctx context.Context, args []string) (int, error) {
+	var f stackFlags
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	f.register(fs, 60, 0.03)
+	n := fs.Int("orders", 200, "orders in the scenario")
+	wait := fs.Duration("wait", 3*time.Minute, "how long to wait for every order to settle")
+	if err := fs.Parse(args); err != nil {
+		return 2, err
+	}
+	began := time.Now()
+	logs := io.Discard
+	if f.logs {
+		logs = os.Stdout
+	}
+	s, err := up(ctx, f, logs)
+	if err != nil {
+		return 1, err
+	}
+	defer s.Down()
+	ready := time.Since(began)
+
+	plan := scenario.Demo(*n, time.Now())
+	fmt.Fprintf(os.Stderr, "orderhub: sending %d deliveries for %d orders (%d repeated, %d unmapped) with %.0f%% plenigo faults\n",
+		len(plan.Deliveries), len(plan.Orders), countDup(plan), len(plan.Unmapped), f.faults*100)
+	sent := time.Now()
+	accepted, failures := deliver(ctx, s.APIURL, plan)
+	for _, e := range failures {
+		fmt.Fprintln(os.Stderr, "orderhub: delivery failed:", e)
+	}
+
+	fmt.Fprintln(os.Stderr, "orderhub: waiting for every order to settle")
+	orders := map[string]*order.Order{}
+	deadline := time.Now().Add(*wait)
+	for {
+		settled := 0
+		for _, id := range plan.Orders {
+			if o := orders[id]; o != nil && settledState(o.State) {
+				settled++
+				continue
+			}
+			o, err := s.Orders.Get(ctx, id)
+			if err == nil {
+				orders[id] = o
+				if settledState(o.State) {
+					settled++
+				}
+			}
+		}
+		if settled == len(plan.Orders) || time.Now().After(deadline) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	took := time.Since(sent)
+
+	printOrders(plan, orders, sent)
+	lost, dup, unsettled, wrong := 0, 0, 0, 0
+	totals := map[order.State]int{}
+	for _, id := range plan.Orders {
+		o := orders[id]
+		switch {
+		case o == nil:
+			if accepted[id] {
+				lost++
+			}
+			unsettled++
+		case !settledState(o.State):
+			unsettled++
+		}
+		if o != nil {
+			totals[o.State]++
+			if plan.Unmapped[id] != (o.State == order.Rejected) {
+				wrong++
+			}
+		}
+		if s.Sim != nil && s.Sim.OrdersFor(id) > 1 {
+			dup++
+		}
+	}
+	dupCustomers := 0
+	if s.Sim != nil {
+		for _, e := range plan.Emails {
+			if s.Sim.CustomersByEmail(e) > 1 {
+				dupCustomers++
+			}
+		}
+	}
+	fmt.Println()
+	var parts []string
+	for st, c := range totals {
+		parts = append(parts, fmt.Sprintf("%s %d", st, c))
+	}
+	sort.Strings(parts)
+	fmt.Printf("orders %d: %s\n", len(plan.Orders), strings.Join(parts, ", "))
+	fmt.Printf("lost %d, duplicated in plenigo %d, duplicate plenigo customers %d, unsettled %d, unexpected state %d, failed deliveries %d\n",
+		lost, dup, dupCustomers, unsettled, wrong, len(failures))
+	if s.Sim != nil {
+		faults := 0
+		for _, c := range s.Sim.FaultsByKind() {
+			faults += c
+		}
+		fmt.Printf("plenigo calls %d (%.2f per order), faults injected %d %v\n", s.Sim.TotalCalls(), float64(s.Sim.TotalCalls())/float64(len(plan.Orders)), faults, s.Sim.FaultsByKind())
+	}
+	fmt.Printf("stack ready in %.1fs; from the first delivery to every order settled: %.1fs; whole demo %.1fs\n", ready.Seconds(), took.Seconds(), time.Since(began).Seconds())
+	printFunctions(s)
+	if lost+dup+dupCustomers+unsettled+wrong+len(failures) > 0 {
+		return 1, errors.New("the demo found lost, duplicated or unsettled orders")
+	}
+	return 0, nil
+}
+
+// deliver sends every delivery over HTTP, eight at a time, and returns the orders the API accepted
+// (a 2xx) and what failed.
+func deliver(ctx context.Context, api string, plan scenario.Plan) (map[string]bool, []string) {
+	accepted := map[string]bool{}
+	var failures []string
+	var mu sync.Mutex
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	client := &http.Client{Timeout: 30 * time.Second}
+	for i, d := range plan.Deliveries {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			ids, err := post(ctx, client, api, d, i)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				failures = append(failures, err.Error())
+			}
+			for _, id := range ids {
+				accepted[id] = true
+			}
+		}()
+	}
+	wg.Wait()
+	return accepted, failures
+}
+
+func post(ctx context.Context, client *http.Client, api string, d scenario.Delivery, i int) ([]string, error) {
+	url := api + "/webhooks/marketplace/" + stack.MarketplaceToken
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(d.Body))
+	if err != nil {
+		return nil, err
+	}
+	if d.Kind == scenario.Dealer {
+		req, err = http.NewRequestWithContext(ctx, http.MethodPost, api+"/dealer-purchases", strings.NewReader(d.Body))
+		if err != nil {
+			return nil, err
+		}
+		id, now := "msg_demo_"+strconv.Itoa(i), time.Now()
+		sig, err := signature.Sign(stack.DealerSecret, id, now, []byte(d.Body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set(signature.HeaderID, id)
+		req.Header.Set(signature.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
+		req.Header.Set(signature.HeaderSignature, sig)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		OrderID string `json:"orderId"`
+		Results []struct {
+			OrderID string `json:"orderId"`
+			Status  string `json:"status"`
+		} `json:"results"`
+	}
+	b, _ := io.ReadAll(resp.Body)
+	_ = json.Unmarshal(b, &body)
+	if resp.StatusCode >= 300 {
+		return nil, fmt.Errorf("delivery %d answered %d: %.200s", i, resp.StatusCode, b)
+	}
+	ids := []string{}
+	if body.OrderID != "" {
+		ids = append(ids, body.OrderID)
+	}
+	for _, r := range body.Results {
+		if r.Status == "accepted" || r.Status == "duplicate" {
+			ids = append(ids, r.OrderID)
+		}
+	}
+	return ids, nil
+}
+
+func settledState(s order.State) bool {
+	switch s {
+	case order.Imported, order.ImportFailed, order.Rejected, order.Fulfilled, order.Cancelled, order.Returned, order.CancelRefused:
+		return true
+	}
+	return false
+}
+
+// printOrders prints one line per order: its path with the time of each step since the first
+// delivery, and its plenigo ids.
+func printOrders(plan scenario.Plan, orders map[string]*order.Order, start time.Time) {
+	fmt.Printf("%-24s  %-92s  %-18s  %s\n", "order", "path (seconds after the first delivery)", "plenigo customer", "plenigo order")
+	for _, id := range plan.Orders {
+		o := orders[id]
+		if o == nil {
+			fmt.Printf("%-24s  %-92s\n", id, "NOT STORED")
+			continue
+		}
+		var steps []string
+		for _, e := range o.History {
+			if e.From == e.To && e.Seq > 1 {
+				if e.Call != nil && e.Call.Outcome != "known" && !strings.HasPrefix(e.Call.Outcome, "created") {
+					steps = append(steps, fmt.Sprintf("(%s %s)", e.Call.Operation, e.Call.Outcome))
+				}
+				continue
+			}
+			steps = append(steps, fmt.Sprintf("%s@%.1f", short(e.To), e.At.Sub(start).Seconds()))
+		}
+		path := strings.Join(steps, " → ")
+		if o.State == order.Rejected || o.State == order.ImportFailed {
+			path += "  [" + firstWords(o.StateReason, 8) + "]"
+		}
+		fmt.Printf("%-24s  %-92s  %-18s  %s\n", id, path, dash(o.Customer.PlenigoCustomerID), dash(o.Subscription.PlenigoOrderID))
+	}
+}
+
+func printFunctions(s *stack.Stack) {
+	fmt.Println("\nfunction            invocations  errors  cold starts  last cold start  warm invoke (mean)")
+	names := make([]string, 0, len(s.Hosts))
+	for n := range s.Hosts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		st := s.Hosts[n].Stats()
+		warm := "-"
+		if st.WarmInvocations > 0 {
+			warm = (st.WarmTime / time.Duration(st.WarmInvocations)).Round(10 * time.Microsecond).String()
+		}
+		fmt.Printf("%-18s  %11d  %6d  %11d  %15s  %s\n", n, st.Invocations, st.Errors, st.ColdStarts, st.LastColdStart.Round(100*time.Microsecond), warm)
+	}
+}
+
+func short(s order.State) string {
+	if s == order.ImportSubmitted {
+		return "SUBMITTED"
+	}
+	return string(s)
+}
+
+func firstWords(s string, n int) string {
+	w := strings.Fields(s)
+	if len(w) > n {
+		return strings.Join(w[:n], " ") + " …"
+	}
+	return s
+}
+
+func countDup(p scenario.Plan) int {
+	n := 0
+	for _, d := range p.Deliveries {
+		if d.Duplicate {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/orderhub/orderhub/local/emulator"
+	"github.com/orderhub/orderhub/local/localaws"
+	"github.com/orderhub/orderhub/local/stack"
+	"github.com/orderhub/orderhub/shared/awsenv"
+	"github.com/orderhub/orderhub/shared/order"
+	"github.com/orderhub/orderhub/shared/store/dynamostore"
+)
+
+func runTrace(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("trace", flag.ContinueOnError)
+	endpoint := fs.String("endpoint", "", "DynamoDB endpoint (default: the running local stack, else AWS)")
+	table := fs.String("table", "", "Orders table name (default: the running local stack's)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("trace: give one order id, e.g. orderhub trace mkt-221")
+	}
+	if *table == "" {
+		root, err := repoRoot()
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(stack.StateFile(emulator.DefaultCacheDir(root)))
+		if err != nil {
+			return errors.New("trace: no local stack is running (start `orderhub local`), or pass --table (and --endpoint) for DynamoDB")
+		}
+		var st stack.State
+		if err := json.Unmarshal(b, &st); err != nil {
+			return err
+		}
+		*table, *endpoint = st.OrdersTable, st.DynamoDB
+	}
+	var store *dynamostore.Store
+	if *endpoint != "" && strings.Contains(*endpoint, "127.0.0.1") {
+		store = dynamostore.New(localaws.DynamoDB(*endpoint, nil), *table)
+	} else {
+		cfg, err := awsenv.Load(ctx)
+		if err != nil {
+			return err
+		}
+		store = dynamostore.New(awsenv.DynamoDB(cfg, *endpoint), *table)
+	}
+	o, err := store.Get(ctx, fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("trace %s: %w", fs.Arg(0), err)
+	}
+	printTrace(os.Stdout, o)
+	return nil
+}
+
+func printTrace(w *os.File, o *order.Order) {
+	fmt.Fprintf(w, "order %s  (%s, %s)  state %s", o.ID, o.Source, o.SourceRef, o.State)
+	if o.StateReason != "" {
+		fmt.Fprintf(w, ": %s", o.StateReason)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  plenigo customer %s  order %s  promise %s\n", dash(o.Customer.PlenigoCustomerID), dash(o.Subscription.PlenigoOrderID), dash(o.Subscription.PromiseID))
+	for _, e := range o.History {
+		move := string(e.To)
+		if e.From != "" && e.From != e.To {
+			move = string(e.From) + " → " + string(e.To)
+		}
+		line := fmt.Sprintf("  %3d  %s  %-9s  %-36s", e.Seq, e.At.Format(time.RFC3339Nano)[:23], e.Actor.Function, move)
+		if e.Call != nil {
+			line += fmt.Sprintf("  %s %s: %s", e.Call.Partner, e.Call.Operation, e.Call.Outcome)
+			if e.Call.Detail != "" {
+				line += " (" + e.Call.Detail + ")"
+			}
+		}
+		if e.Reason != "" {
+			line += "  — " + e.Reason
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
