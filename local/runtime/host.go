@@ -1,8 +1,9 @@
 // Package runtime hosts a function's real bootstrap binary behind the Lambda Runtime API
-// (2018-06-01), as the Lambda service does: one process per function, invocations handed out through
-// /runtime/invocation/next with the request id, deadline and function ARN, answers and errors taken
-// back, init errors reported, and a process that crashes or outlives its timeout killed and started
-// fresh for the next invocation (a cold start).
+// (2018-06-01), as the Lambda service does: each execution environment is one process with its own
+// Runtime API endpoint, handed one invocation at a time through /runtime/invocation/next with the
+// request id, deadline and function ARN; answers and errors are taken back, init errors reported,
+// and a process that crashes or outlives its timeout is killed, so the next invocation starts a fresh
+// one (a cold start). Concurrent invocations get more environments, up to a limit.
 package runtime
 
 import (
@@ -32,8 +33,10 @@ type Function struct {
 	Env      []string      // NAME=value pairs from the template and local configuration
 	Timeout  time.Duration // the template's Timeout
 	MemoryMB int           // the template's MemorySize
-	Output   io.Writer     // where the process's stdout and stderr go
+	Output   io.Writer     // where the processes' stdout and stderr go
 	Region   string
+	// MaxConcurrency bounds the environments running at once (0: 1).
+	MaxConcurrency int
 }
 
 // FunctionError is an invocation that failed: the function reported an error, crashed, or timed out.
@@ -54,27 +57,33 @@ type Stats struct {
 	WarmTime        time.Duration
 }
 
-// Host serves the Runtime API for one function and runs its process.
+// Host runs a function's execution environments.
 type Host struct {
-	fn  Function
-	ln  net.Listener
-	srv *http.Server
+	fn    Function
+	slots chan struct{}
 
-	mu       sync.Mutex // one invocation at a time: a Lambda execution environment is single-tenant
-	proc     *process
-	stats    Stats
-	statsMu  sync.Mutex
-	next     chan *invocation
-	inflight sync.Map                      // request id → *invocation
-	initErr  atomic.Pointer[FunctionError] // reported by the process before it exits
+	mu   sync.Mutex
+	idle []*environment
+	all  map[*environment]bool
+
+	statsMu sync.Mutex
+	stats   Stats
 }
 
-type process struct {
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	err     error
-	started time.Time
-	warm    bool
+// environment is one process and the Runtime API it talks to.
+type environment struct {
+	h        *Host
+	ln       net.Listener
+	srv      *http.Server
+	cmd      *exec.Cmd
+	exited   chan struct{}
+	exitErr  error
+	started  time.Time
+	warm     bool
+	next     chan *invocation
+	current  atomic.Pointer[invocation]
+	initErr  atomic.Pointer[FunctionError]
+	stopOnce sync.Once
 }
 
 type invocation struct {
@@ -92,25 +101,19 @@ type result struct {
 
 func (inv *invocation) finish(r result) { inv.once.Do(func() { inv.done <- r }) }
 
-// Start serves the Runtime API on a loopback port. The process starts with the first invocation.
+// Start prepares a host. Processes start with the invocations that need them.
 func Start(fn Function) (*Host, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("runtime API for %s: %w", fn.Name, err)
+	if fn.MaxConcurrency <= 0 {
+		fn.MaxConcurrency = 1
 	}
-	h := &Host{fn: fn, ln: ln, next: make(chan *invocation)}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", h.handleNext)
-	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", h.handleResponse)
-	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", h.handleError)
-	mux.HandleFunc("POST /2018-06-01/runtime/init/error", h.handleInitError)
-	h.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = h.srv.Serve(ln) }()
-	return h, nil
+	if fn.Region == "" {
+		fn.Region = "eu-central-1"
+	}
+	if _, err := os.Stat(fn.Binary); err != nil {
+		return nil, fmt.Errorf("function %s: %w", fn.Name, err)
+	}
+	return &Host{fn: fn, slots: make(chan struct{}, fn.MaxConcurrency), all: map[*environment]bool{}}, nil
 }
-
-// Addr is the Runtime API's host:port, as AWS_LAMBDA_RUNTIME_API gives it.
-func (h *Host) Addr() string { return h.ln.Addr().String() }
 
 // Stats returns a copy of the counters.
 func (h *Host) Stats() Stats {
@@ -119,145 +122,118 @@ func (h *Host) Stats() Stats {
 	return h.stats
 }
 
-// Invoker returns the host as an event source's Invoker.
-func (h *Host) Invoker() eventsource.Invoker { return h.Invoke }
-
 // Invoke runs one invocation and returns the function's answer. A function error is a
-// *FunctionError.
+// *FunctionError. It waits for a free environment when MaxConcurrency are busy.
 func (h *Host) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	select {
+	case h.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-h.slots }()
 	h.count(func(s *Stats) { s.Invocations++ })
-	if h.proc == nil {
-		if err := h.spawn(); err != nil {
-			return nil, err
-		}
+	e, err := h.environment()
+	if err != nil {
+		h.count(func(s *Stats) { s.Errors++ })
+		return nil, err
 	}
-	p := h.proc
-	began := time.Now()
-	inv := &invocation{id: eventsource.RequestID(), payload: payload, deadline: time.Now().Add(h.fn.Timeout), done: make(chan result, 1)}
-	h.inflight.Store(inv.id, inv)
-	defer h.inflight.Delete(inv.id)
-
-	timer := time.NewTimer(h.fn.Timeout)
-	defer timer.Stop()
-	// Hand the invocation to the process when it asks for the next one.
-	select {
-	case h.next <- inv:
-	case <-p.exited:
-		return nil, h.failed(p)
-	case <-timer.C:
-		return nil, h.timedOut(p)
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	out, alive, err := e.invoke(ctx, payload)
+	if err != nil {
+		h.count(func(s *Stats) { s.Errors++ })
 	}
-	select {
-	case r := <-inv.done:
-		if !p.warm {
-			p.warm = true
-			d := time.Since(p.started)
-			h.count(func(s *Stats) { s.LastColdStart = d })
-		} else {
-			d := time.Since(began)
-			h.count(func(s *Stats) { s.WarmInvocations++; s.WarmTime += d })
-		}
-		if r.err != nil {
-			h.count(func(s *Stats) { s.Errors++ })
-		}
-		return r.body, r.err
-	case <-p.exited:
-		return nil, h.failed(p)
-	case <-timer.C:
-		return nil, h.timedOut(p)
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-// Stop ends the process and the Runtime API server.
-func (h *Host) Stop() {
 	h.mu.Lock()
-	if h.proc != nil {
-		h.kill(h.proc)
-		h.proc = nil
+	if alive {
+		h.idle = append(h.idle, e)
+	} else {
+		delete(h.all, e)
+		h.count(func(s *Stats) { s.Restarts++ })
 	}
 	h.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	_ = h.srv.Shutdown(ctx)
+	if !alive {
+		e.stop()
+	}
+	return out, err
 }
 
-func (h *Host) spawn() error {
+// Stop ends every environment.
+func (h *Host) Stop() {
+	h.mu.Lock()
+	envs := make([]*environment, 0, len(h.all))
+	for e := range h.all {
+		envs = append(envs, e)
+	}
+	h.all, h.idle = map[*environment]bool{}, nil
+	h.mu.Unlock()
+	for _, e := range envs {
+		e.stop()
+	}
+}
+
+func (h *Host) environment() (*environment, error) {
+	h.mu.Lock()
+	if n := len(h.idle); n > 0 {
+		e := h.idle[n-1]
+		h.idle = h.idle[:n-1]
+		h.mu.Unlock()
+		return e, nil
+	}
+	h.mu.Unlock()
+	e, err := h.spawn()
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	h.all[e] = true
+	h.mu.Unlock()
+	return e, nil
+}
+
+func (h *Host) spawn() (*environment, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("runtime API for %s: %w", h.fn.Name, err)
+	}
+	e := &environment{h: h, ln: ln, next: make(chan *invocation), exited: make(chan struct{})}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", e.handleNext)
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", e.handleResponse)
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", e.handleError)
+	mux.HandleFunc("POST /2018-06-01/runtime/init/error", e.handleInitError)
+	e.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = e.srv.Serve(ln) }()
+
 	cmd := exec.Command(h.fn.Binary)
 	cmd.Dir = h.fn.Dir
-	cmd.Env = append(h.baseEnv(), h.fn.Env...)
+	cmd.Env = append(h.baseEnv(ln.Addr().String()), h.fn.Env...)
 	cmd.Stdout, cmd.Stderr = h.fn.Output, h.fn.Output
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	p := &process{cmd: cmd, exited: make(chan struct{}), started: time.Now()}
+	e.cmd, e.started = cmd, time.Now()
 	if err := cmd.Start(); err != nil {
-		return &FunctionError{Type: "Runtime.InvalidEntrypoint", Message: err.Error()}
+		_ = e.srv.Close()
+		return nil, &FunctionError{Type: "Runtime.InvalidEntrypoint", Message: err.Error()}
 	}
-	go func() { p.err = cmd.Wait(); close(p.exited) }()
-	h.proc = p
+	go func() { e.exitErr = cmd.Wait(); close(e.exited) }()
 	h.count(func(s *Stats) { s.ColdStarts++ })
-	return nil
+	return e, nil
 }
 
-func (h *Host) baseEnv() []string {
-	region := h.fn.Region
-	if region == "" {
-		region = "eu-central-1"
-	}
-	env := []string{
+func (h *Host) baseEnv(api string) []string {
+	return []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + os.Getenv("HOME"),
-		"AWS_LAMBDA_RUNTIME_API=" + h.Addr(),
+		"AWS_LAMBDA_RUNTIME_API=" + api,
 		"AWS_LAMBDA_FUNCTION_NAME=" + h.fn.Name,
 		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(h.fn.MemoryMB),
 		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/" + h.fn.Name,
-		"AWS_REGION=" + region,
-		"AWS_DEFAULT_REGION=" + region,
+		"AWS_REGION=" + h.fn.Region,
+		"AWS_DEFAULT_REGION=" + h.fn.Region,
 		"AWS_ACCESS_KEY_ID=local",
 		"AWS_SECRET_ACCESS_KEY=local",
 		"LAMBDA_TASK_ROOT=" + h.fn.Dir,
 		"_HANDLER=bootstrap",
 		"TZ=UTC",
 	}
-	return env
-}
-
-// failed reports a process that exited, as Lambda does, and forgets it so the next invocation
-// starts a fresh one.
-func (h *Host) failed(p *process) error {
-	if h.proc == p {
-		h.proc = nil
-		h.count(func(s *Stats) { s.Restarts++; s.Errors++ })
-	}
-	if fe := h.initErr.Swap(nil); fe != nil {
-		return fe
-	}
-	msg := "Runtime exited without providing a reason"
-	if p.err != nil {
-		msg = "Runtime exited with error: " + p.err.Error()
-	}
-	return &FunctionError{Type: "Runtime.ExitError", Message: msg}
-}
-
-func (h *Host) timedOut(p *process) error {
-	h.kill(p)
-	if h.proc == p {
-		h.proc = nil
-		h.count(func(s *Stats) { s.Restarts++; s.Errors++ })
-	}
-	return &FunctionError{Type: "Sandbox.Timedout", Message: fmt.Sprintf("Task timed out after %.2f seconds", h.fn.Timeout.Seconds())}
-}
-
-func (h *Host) kill(p *process) {
-	if p.cmd.Process != nil {
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	}
-	<-p.exited
 }
 
 func (h *Host) count(f func(*Stats)) {
@@ -266,12 +242,77 @@ func (h *Host) count(f func(*Stats)) {
 	f(&h.stats)
 }
 
-func (h *Host) handleNext(w http.ResponseWriter, r *http.Request) {
+// invoke runs one invocation in this environment and reports whether the environment survived.
+func (e *environment) invoke(ctx context.Context, payload []byte) ([]byte, bool, error) {
+	h := e.h
+	began := time.Now()
+	inv := &invocation{id: eventsource.RequestID(), payload: payload, deadline: began.Add(h.fn.Timeout), done: make(chan result, 1)}
+	e.current.Store(inv)
+	defer e.current.Store(nil)
+	timer := time.NewTimer(h.fn.Timeout)
+	defer timer.Stop()
 	select {
-	case inv := <-h.next:
+	case e.next <- inv:
+	case <-e.exited:
+		return nil, false, e.exitError()
+	case <-timer.C:
+		return nil, false, e.timeoutError()
+	case <-ctx.Done():
+		return nil, true, ctx.Err()
+	}
+	select {
+	case r := <-inv.done:
+		d := time.Since(began)
+		if !e.warm {
+			e.warm = true
+			cold := time.Since(e.started)
+			h.count(func(s *Stats) { s.LastColdStart = cold })
+		} else {
+			h.count(func(s *Stats) { s.WarmInvocations++; s.WarmTime += d })
+		}
+		return r.body, true, r.err
+	case <-e.exited:
+		return nil, false, e.exitError()
+	case <-timer.C:
+		return nil, false, e.timeoutError()
+	case <-ctx.Done():
+		// The caller gave up; the process finishes on its own and stays usable.
+		<-inv.done
+		return nil, true, ctx.Err()
+	}
+}
+
+func (e *environment) exitError() error {
+	if fe := e.initErr.Load(); fe != nil {
+		return fe
+	}
+	msg := "Runtime exited without providing a reason"
+	if e.exitErr != nil {
+		msg = "Runtime exited with error: " + e.exitErr.Error()
+	}
+	return &FunctionError{Type: "Runtime.ExitError", Message: msg}
+}
+
+func (e *environment) timeoutError() error {
+	return &FunctionError{Type: "Sandbox.Timedout", Message: fmt.Sprintf("Task timed out after %.2f seconds", e.h.fn.Timeout.Seconds())}
+}
+
+func (e *environment) stop() {
+	e.stopOnce.Do(func() {
+		if e.cmd.Process != nil {
+			_ = syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
+		}
+		<-e.exited
+		_ = e.srv.Close()
+	})
+}
+
+func (e *environment) handleNext(w http.ResponseWriter, r *http.Request) {
+	select {
+	case inv := <-e.next:
 		w.Header().Set("Lambda-Runtime-Aws-Request-Id", inv.id)
 		w.Header().Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
-		w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:"+h.region()+":000000000000:function:"+h.fn.Name)
+		w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:"+e.h.fn.Region+":000000000000:function:"+e.h.fn.Name)
 		w.Header().Set("Lambda-Runtime-Trace-Id", "Root=1-"+strconv.FormatInt(time.Now().Unix(), 16)+"-"+strings.ReplaceAll(inv.id, "-", "")[:24]+";Sampled=0")
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(inv.payload)
@@ -279,17 +320,20 @@ func (h *Host) handleNext(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (h *Host) region() string {
-	if h.fn.Region != "" {
-		return h.fn.Region
+func (e *environment) invocation(w http.ResponseWriter, r *http.Request) *invocation {
+	inv := e.current.Load()
+	if inv == nil || inv.id != r.PathValue("id") {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"errorMessage":"unknown request id","errorType":"InvalidRequestID"}`)
+		return nil
 	}
-	return "eu-central-1"
+	return inv
 }
 
-func (h *Host) handleResponse(w http.ResponseWriter, r *http.Request) {
-	inv, ok := h.inflight.Load(r.PathValue("id"))
-	if !ok {
-		http.Error(w, `{"errorMessage":"unknown request id","errorType":"InvalidRequestID"}`, http.StatusBadRequest)
+func (e *environment) handleResponse(w http.ResponseWriter, r *http.Request) {
+	inv := e.invocation(w, r)
+	if inv == nil {
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 6<<20+1))
@@ -298,27 +342,23 @@ func (h *Host) handleResponse(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(body) > 6<<20 {
-		inv.(*invocation).finish(result{err: &FunctionError{Type: "Function.ResponseSizeTooLarge", Message: "response payload exceeds 6 MB"}})
+		inv.finish(result{err: &FunctionError{Type: "Function.ResponseSizeTooLarge", Message: "response payload exceeds 6 MB"}})
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
 		return
 	}
-	inv.(*invocation).finish(result{body: body})
+	inv.finish(result{body: body})
 	w.WriteHeader(http.StatusAccepted)
 }
 
-func (h *Host) handleError(w http.ResponseWriter, r *http.Request) {
-	inv, ok := h.inflight.Load(r.PathValue("id"))
-	if !ok {
-		http.Error(w, `{"errorMessage":"unknown request id","errorType":"InvalidRequestID"}`, http.StatusBadRequest)
-		return
+func (e *environment) handleError(w http.ResponseWriter, r *http.Request) {
+	if inv := e.invocation(w, r); inv != nil {
+		inv.finish(result{err: decodeError(r, "Function.Error")})
+		w.WriteHeader(http.StatusAccepted)
 	}
-	inv.(*invocation).finish(result{err: decodeError(r, "Function.Error")})
-	w.WriteHeader(http.StatusAccepted)
 }
 
-func (h *Host) handleInitError(w http.ResponseWriter, r *http.Request) {
-	fe := decodeError(r, "Runtime.InitError")
-	h.initErr.Store(fe)
+func (e *environment) handleInitError(w http.ResponseWriter, r *http.Request) {
+	e.initErr.Store(decodeError(r, "Runtime.InitError"))
 	w.WriteHeader(http.StatusAccepted)
 }
 

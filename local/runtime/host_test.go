@@ -133,3 +133,30 @@ func TestInitFailureIsReported(t *testing.T) {
 		t.Fatalf("init failure: %v", err)
 	}
 }
+
+func TestConcurrentInvocationsGetTheirOwnEnvironments(t *testing.T) {
+	h, err := Start(Function{Name: "test-fn", Binary: fnBinary, Dir: t.TempDir(), Timeout: 3 * time.Second, MemoryMB: 128, Output: io.Discard, MaxConcurrency: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Stop)
+	pids := make(chan int, 6)
+	errs := make(chan error, 6)
+	for range 6 {
+		go func() {
+			a, err := call(t, h, `{"do":"sleep","sleep":"200ms"}`)
+			pids <- a.PID
+			errs <- err
+		}()
+	}
+	seen := map[int]bool{}
+	for range 6 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		seen[<-pids] = true
+	}
+	if len(seen) != 3 || h.Stats().ColdStarts != 3 {
+		t.Fatalf("6 concurrent invocations with a limit of 3 used %d processes (%+v)", len(seen), h.Stats())
+	}
+}

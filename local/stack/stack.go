@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -196,9 +197,11 @@ func Up(ctx context.Context, o Options) (s *Stack, err error) {
 		}
 		h, err := runtime.Start(runtime.Function{
 			Name: fn, Binary: filepath.Join(buildDir, fn, "bootstrap"), Dir: filepath.Join(buildDir, fn), Env: env,
-			Timeout:  time.Duration(num(s.Template.FunctionProperty(fn, "Timeout"), 3)) * time.Second,
-			MemoryMB: num(s.Template.FunctionProperty(fn, "MemorySize"), 128),
-			Output:   prefixed(o.FunctionOutput, fn), Region: localaws.Region,
+			Timeout:        time.Duration(num(s.Template.FunctionProperty(fn, "Timeout"), 3)) * time.Second,
+			MemoryMB:       num(s.Template.FunctionProperty(fn, "MemorySize"), 128),
+			Output:         prefixed(o.FunctionOutput, fn),
+			Region:         localaws.Region,
+			MaxConcurrency: s.concurrency(fn),
 		})
 		if err != nil {
 			apiLn.Close()
@@ -321,7 +324,9 @@ func (s *Stack) wireEvents(ctx context.Context, fn string, h *runtime.Host, cloc
 			src := &eventsource.Queue{Client: s.sqs, QueueURL: q.URL, QueueARN: q.ARN, BatchSize: num(p["BatchSize"], 10),
 				Window: time.Duration(num(p["MaximumBatchingWindowInSeconds"], 0)) * time.Second, Invoke: h.Invoke,
 				Log: o.Log.With("source", fn+"."+name), Region: localaws.Region}
-			s.run(ctx, src.Run)
+			for range s.sqsPollers(p) {
+				s.run(ctx, src.Run) // Lambda polls a queue with as many pollers as the function may run
+			}
 		case "DynamoDB":
 			arn, err := r.String(p["Stream"])
 			if err != nil {
@@ -371,6 +376,37 @@ func (s *Stack) wireEvents(ctx context.Context, fn string, h *runtime.Host, cloc
 		}
 	}
 	return routes, nil
+}
+
+// concurrency is how many environments a function may run at once locally: what its event sources
+// can drive in parallel (an HTTP API: 8; an SQS source: its MaximumConcurrency; a stream shard or a
+// schedule: 1 each).
+func (s *Stack) concurrency(fn string) int {
+	n := 0
+	for _, ev := range m(s.Template.Resources[fn].Properties["Events"]) {
+		switch m(ev)["Type"] {
+		case "HttpApi":
+			n += 8
+		case "SQS":
+			n += s.sqsPollers(m(m(ev)["Properties"]))
+		default:
+			n++
+		}
+	}
+	return max(n, 1)
+}
+
+func (s *Stack) sqsPollers(props map[string]any) int {
+	r := &samtemplate.Resolver{T: s.Template}
+	v, err := r.String(m(props["ScalingConfig"])["MaximumConcurrency"])
+	if err != nil {
+		return 2
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 2
+	}
+	return n
 }
 
 func (s *Stack) queueByARN(arn string) (localaws.Queue, bool) {
@@ -432,29 +468,42 @@ func (s *Stack) Down() {
 }
 
 // Build compiles each function's bootstrap for this machine into dir/<LogicalId>/, beside the
-// mapping files, as sam build does for Lambda.
+// mapping files, as sam build does for Lambda; two at a time.
 func Build(ctx context.Context, root, dir string, functions []string) error {
 	mappings, _ := filepath.Glob(filepath.Join(root, "mapping*.yaml"))
-	for _, fn := range functions {
-		pkg := "./functions/" + strings.ToLower(strings.TrimSuffix(fn, "Function")) + "/bootstrap"
-		out := filepath.Join(dir, fn)
-		if err := os.MkdirAll(out, 0o755); err != nil {
+	errs := make([]error, len(functions))
+	sem := make(chan struct{}, 2)
+	var wg sync.WaitGroup
+	for i, fn := range functions {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			errs[i] = build(ctx, root, filepath.Join(dir, fn), fn, mappings)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func build(ctx context.Context, root, out, fn string, mappings []string) error {
+	pkg := "./functions/" + strings.ToLower(strings.TrimSuffix(fn, "Function")) + "/bootstrap"
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", filepath.Join(out, "bootstrap"), pkg)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build %s (%s): %w\n%s", fn, pkg, err, b)
+	}
+	for _, mf := range mappings {
+		b, err := os.ReadFile(mf)
+		if err != nil {
 			return err
 		}
-		cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", filepath.Join(out, "bootstrap"), pkg)
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("build %s (%s): %w\n%s", fn, pkg, err, b)
-		}
-		for _, mf := range mappings {
-			b, err := os.ReadFile(mf)
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(filepath.Join(out, filepath.Base(mf)), b, 0o644); err != nil {
-				return err
-			}
+		if err := os.WriteFile(filepath.Join(out, filepath.Base(mf)), b, 0o644); err != nil {
+			return err
 		}
 	}
 	return nil

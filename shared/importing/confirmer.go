@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/orderhub/orderhub/shared/order"
@@ -89,14 +90,16 @@ func (c *Confirmer) Run(ctx context.Context, by order.Actor) (Stats, error) {
 			return st, fmt.Errorf("read import log: %w", err)
 		}
 		st.Pages++
-		for _, e := range page {
-			st.Entries++
-			switch c.apply(ctx, e, by) {
+		st.Entries += len(page)
+		for _, reached := range c.applyPage(ctx, page, by) {
+			switch reached {
 			case order.Imported:
 				st.Imported++
 			case order.ImportFailed:
 				st.Failed++
 			}
+		}
+		for _, e := range page {
 			if e.ChangedDate.After(newest) {
 				newest = e.ChangedDate
 			}
@@ -116,6 +119,36 @@ func (c *Confirmer) Run(ctx context.Context, by order.Actor) (Stats, error) {
 		return st, err
 	}
 	return st, nil
+}
+
+// applyPage applies a page's entries, entries of different orders side by side and entries of one
+// order in log order, and returns the state each reached.
+func (c *Confirmer) applyPage(ctx context.Context, page []plenigo.LogEntry, by order.Actor) []order.State {
+	groups := map[string][]int{}
+	var keys []string
+	for i, e := range page {
+		k := order.OrderIDsForImportKey(e.ExternalSystemID)
+		key := k[len(k)-1] // the shortest candidate: entries of one multi-item order share it
+		if _, ok := groups[key]; !ok {
+			keys = append(keys, key)
+		}
+		groups[key] = append(groups[key], i)
+	}
+	reached := make([]order.State, len(page))
+	sem := make(chan struct{}, parallelWrites)
+	var wg sync.WaitGroup
+	for _, key := range keys {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			for _, i := range groups[key] {
+				reached[i] = c.apply(ctx, page[i], by)
+			}
+		}()
+	}
+	wg.Wait()
+	return reached
 }
 
 // apply moves the order an entry belongs to and returns the state it reached (empty if unchanged).

@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/orderhub/orderhub/shared/order"
 )
+
+// parallelWrites bounds the order updates the enqueuer and the confirmer run at once.
+const parallelWrites = 8
 
 // Enqueuer is the transactional outbox's relay: it turns RECEIVED orders into import jobs. The stream
 // of the Orders table drives it within seconds; a scheduled sweep catches what the stream missed.
@@ -35,33 +39,47 @@ func (e *Enqueuer) Enqueue(ctx context.Context, ids []string, by order.Actor) ([
 // enqueue does Enqueue's work; a sweep also records the resend of a QUEUED order's job, which
 // restarts its clock so the next sweep does not resend it again at once.
 func (e *Enqueuer) enqueue(ctx context.Context, ids []string, by order.Actor, reason string, sweep bool) ([]string, error) {
-	var send, failed []string
-	for _, id := range ids {
-		moved := false
-		o, err := e.Orders.Update(ctx, id, func(o *order.Order) error {
-			switch o.State {
-			case order.Received:
-				moved = true
-				return o.MoveTo(order.Queued, order.Change{At: e.Now(), By: by, Reason: reason})
-			case order.Queued:
-				if sweep {
-					o.Record(order.Change{At: e.Now(), By: by, Reason: reason})
-					return nil
+	// Each id is one read and one write; run them side by side, as a batch holds up to 100.
+	marked := make([]bool, len(ids))
+	bad := make([]bool, len(ids))
+	sem := make(chan struct{}, parallelWrites)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			o, err := e.Orders.Update(ctx, id, func(o *order.Order) error {
+				switch o.State {
+				case order.Received:
+					return o.MoveTo(order.Queued, order.Change{At: e.Now(), By: by, Reason: reason})
+				case order.Queued:
+					if sweep {
+						o.Record(order.Change{At: e.Now(), By: by, Reason: reason})
+						return nil
+					}
+					return order.ErrNoChange // a stream redelivery: send again, record nothing
 				}
-				return order.ErrNoChange // a stream redelivery: send again, record nothing
-			}
-			return order.ErrNoChange
-		})
-		if err != nil {
-			if errors.Is(err, order.ErrNotFound) {
+				return order.ErrNoChange
+			})
+			switch {
+			case errors.Is(err, order.ErrNotFound):
 				e.Log.WarnContext(ctx, "enqueue unknown order", "order", id)
-				continue
+			case err != nil:
+				e.Log.ErrorContext(ctx, "mark order queued", "order", id, "error", err.Error())
+				bad[i] = true
+			default:
+				marked[i] = o.State == order.Queued
 			}
-			e.Log.ErrorContext(ctx, "mark order queued", "order", id, "error", err.Error())
+		}()
+	}
+	wg.Wait()
+	var send, failed []string
+	for i, id := range ids {
+		switch {
+		case bad[i]:
 			failed = append(failed, id)
-			continue
-		}
-		if moved || o.State == order.Queued {
+		case marked[i]:
 			send = append(send, id)
 		}
 	}
