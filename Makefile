@@ -16,7 +16,7 @@ FUZZTIME        ?= 15s
 
 SAM_TARGETS := build-ReceiverFunction build-EnqueuerFunction build-WorkerFunction build-PollerFunction
 
-.PHONY: help build test test-short lint fuzz bench sam-build sam-validate clean $(SAM_TARGETS)
+.PHONY: help build test test-short lint fuzz bench measure local demo sam-build sam-validate clean $(SAM_TARGETS)
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -33,6 +33,12 @@ $(SAM_TARGETS): build-%Function:
 	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo '$*' | tr '[:upper:]' '[:lower:]')/bootstrap
 	cp mapping*.yaml $(ARTIFACTS_DIR)/
 
+demo: ## the main job: run the whole bundle locally on a realistic scenario and show each order's path
+	$(ORDERHUB) demo
+
+local: ## run the whole bundle locally until Ctrl-C (HTTP API on :3000)
+	$(ORDERHUB) local
+
 test: ## run every test against freshly started local emulators (downloads them on first use)
 	$(ORDERHUB) with-emulators -- $(GO) test -race -count=1 ./...
 
@@ -46,6 +52,9 @@ fuzz: ## run each fuzz target for FUZZTIME (default 15s)
 
 bench: ## receiver benchmarks (in-memory store); numbers go to docs/performance.md
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./functions/...
+
+measure: ## plenigo calls per order at 1,000 orders, and each function's cold and warm invoke times
+	ORDERHUB_MEASURE=1 $(ORDERHUB) with-emulators -- $(GO) test -count=1 -timeout 30m -v -run 'TestPlenigoCallsPerOrder|TestMeasureFunctions' ./local/pipeline ./local/stack
 
 lint: bin/staticcheck $(VENV)/.installed ## gofmt, go vet, staticcheck, sam validate --lint
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
