@@ -3,6 +3,7 @@ package localaws
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -174,4 +175,21 @@ func Visible(ctx context.Context, q *sqs.Client, url string) (int, error) {
 		return 0, err
 	}
 	return strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)])
+}
+
+// DeleteResources removes what CreateResources made, so a long-running emulator does not fill up with
+// tables whose streams it keeps serving.
+func DeleteResources(ctx context.Context, res *Resources, db *dynamodb.Client, q *sqs.Client) error {
+	var errs []error
+	for _, t := range res.Tables {
+		if _, err := db.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(t)}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, qu := range res.Queues {
+		if _, err := q.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: aws.String(qu.URL)}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -78,10 +78,11 @@ type Pipeline struct {
 	Worker   *worker.Handler
 	Poller   *poller.Handler
 
-	receive eventsource.Invoker
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	srv     *httptest.Server
+	receive  eventsource.Invoker
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	srv      *httptest.Server
+	stopOnce sync.Once
 }
 
 // Start creates the resources and starts the event sources.
@@ -235,12 +236,17 @@ func (p *Pipeline) WaitSettled(ctx context.Context, ids []string) (map[string]*o
 	}
 }
 
-// Stop ends the event sources and the simulator. The emulators' tables and queues stay.
+// Stop ends the event sources and the simulator, and deletes the pipeline's tables and queues.
 func (p *Pipeline) Stop() {
-	p.cancel()
-	p.wg.Wait()
-	p.srv.Close()
-	p.Sim.Close()
+	p.stopOnce.Do(func() {
+		p.cancel()
+		p.wg.Wait()
+		p.srv.Close()
+		p.Sim.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = localaws.DeleteResources(ctx, p.Resources, p.DB, p.SQS)
+	})
 }
 
 func (p *Pipeline) run(ctx context.Context, fn func(context.Context) error) {
