@@ -50,7 +50,7 @@ const (
 type Options struct {
 	Root     string // the repository
 	CacheDir string // downloads and builds
-	// HTTPPort is the HTTP API's port (0: 3000). SimPort is plenigo's (0: a free port).
+	// HTTPPort is the HTTP API's port and SimPort plenigo's (0: a free port).
 	HTTPPort, SimPort int
 	// Speedup runs schedules faster than real time (1: as in AWS).
 	Speedup float64
@@ -107,9 +107,6 @@ func Up(ctx context.Context, o Options) (s *Stack, err error) {
 	}
 	if o.Speedup <= 0 {
 		o.Speedup = 1
-	}
-	if o.HTTPPort == 0 {
-		o.HTTPPort = 3000
 	}
 	s = &Stack{Hosts: map[string]*runtime.Host{}}
 	defer func() {

@@ -51,7 +51,7 @@ func TestMeasureFunctions(t *testing.T) {
 		t.Skip("a measurement: set ORDERHUB_MEASURE=1")
 	}
 	r := root(t)
-	s, err := stack.Up(context.Background(), stack.Options{Root: r, CacheDir: emulator.DefaultCacheDir(r), HTTPPort: 0, Speedup: 1})
+	s, err := stack.Up(context.Background(), stack.Options{Root: r, CacheDir: emulator.DefaultCacheDir(r), Speedup: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

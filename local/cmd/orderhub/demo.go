@@ -24,7 +24,7 @@ import (
 func runDemo(ctx context.Context, args []string) (int, error) {
 	var f stackFlags
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	f.register(fs, 60, 0.03)
+	f.register(fs, 0, 60, 0.03)
 	n := fs.Int("orders", 200, "orders in the scenario")
 	wait := fs.Duration("wait", 3*time.Minute, "how long to wait for every order to settle")
 	if err := fs.Parse(args); err != nil {

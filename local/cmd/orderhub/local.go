@@ -19,8 +19,8 @@ type stackFlags struct {
 	logs    bool
 }
 
-func (f *stackFlags) register(fs *flag.FlagSet, speedup, faults float64) {
-	fs.IntVar(&f.port, "port", 3000, "port of the local HTTP API")
+func (f *stackFlags) register(fs *flag.FlagSet, port int, speedup, faults float64) {
+	fs.IntVar(&f.port, "port", port, "port of the local HTTP API (0: any free port)")
 	fs.Float64Var(&f.speedup, "speedup", speedup, "run schedules and retry delays this many times faster than in AWS")
 	fs.Float64Var(&f.faults, "faults", faults, "share of plenigo calls that fail (429, 5xx, timeouts, 504 after apply)")
 	fs.BoolVar(&f.logs, "logs", false, "print the functions' logs")
@@ -48,7 +48,7 @@ func up(ctx context.Context, f stackFlags, logs io.Writer) (*stack.Stack, error)
 func runLocal(ctx context.Context, args []string) error {
 	var f stackFlags
 	fs := flag.NewFlagSet("local", flag.ContinueOnError)
-	f.register(fs, 1, 0)
+	f.register(fs, 3000, 1, 0)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -63,8 +63,9 @@ orderhub is running. Post to:
   marketplace webhook  POST %[1]s/webhooks/marketplace/%[2]s
   dealer batches       POST %[1]s/dealer-purchases   (Standard Webhooks signature, secret %[3]s)
   plenigo simulator    %[4]s
-Try:
-  curl -s -H 'content-type: application/json' --data @<(jq -r .body events/marketplace-purchase.json) %[1]s/webhooks/marketplace/%[2]s
+Try, in another terminal:
+  go run ./local/cmd/orderhub send events/marketplace-purchase.json
+  go run ./local/cmd/orderhub send events/dealer-batch.json
   go run ./local/cmd/orderhub trace mkt-221
 Ctrl-C stops everything.
 `, s.APIURL, stack.MarketplaceToken, stack.DealerSecret, s.SimURL)

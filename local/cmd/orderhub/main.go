@@ -6,6 +6,9 @@
 //	orderhub demo [--orders 200] [--faults 0.03] [--speedup 60]
 //	    bring it up, feed a realistic scenario, wait until every order settled, print each order's
 //	    path; exit 1 if any order was lost or duplicated
+//	orderhub send FIXTURE
+//	    post an API Gateway fixture from events/ to the running local stack (signed requests are
+//	    signed again now)
 //	orderhub trace [--endpoint URL --table NAME] ORDER_ID
 //	    print one order's history (from the running local stack, or from DynamoDB in AWS)
 //	orderhub with-emulators -- CMD [ARGS...]
@@ -31,6 +34,7 @@ import (
 const usage = `usage:
   orderhub local [--port 3000] [--speedup 1] [--faults 0]    run the whole bundle until Ctrl-C
   orderhub demo [--orders 200] [--faults 0.03] [--speedup 60] run a scenario and show each order's path
+  orderhub send FIXTURE                                       post a fixture from events/ to the local stack
   orderhub trace [--endpoint URL --table NAME] ORDER_ID       print one order's history
   orderhub with-emulators -- CMD [ARGS...]                    run CMD against fresh local emulators`
 
@@ -51,6 +55,8 @@ func main() {
 		code, err = runDemo(ctx, args)
 	case "trace":
 		err = runTrace(ctx, args)
+	case "send":
+		err = runSend(ctx, args)
 	case "with-emulators":
 		code, err = withEmulators(ctx, args)
 	case "-h", "--help", "help":
