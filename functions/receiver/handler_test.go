@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/orderhub/orderhub/local/localaws"
+	"github.com/orderhub/orderhub/local/scenario"
 	"github.com/orderhub/orderhub/shared/intake"
 	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/order"
@@ -30,8 +31,8 @@ import (
 
 // The local credentials the fixtures in events/ were made with.
 const (
-	localToken        = "local-marketplace-token"
-	localDealerSecret = "whsec_b3JkZXJodWItbG9jYWwtZGVhbGVyLXNpZ25pbmcta2V5"
+	localToken        = scenario.MarketplaceToken
+	localDealerSecret = scenario.DealerSecret
 )
 
 // fixtureTime is when the fixtures were signed.

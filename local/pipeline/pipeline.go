@@ -27,6 +27,7 @@ import (
 	"github.com/orderhub/orderhub/local/localaws"
 	"github.com/orderhub/orderhub/local/plenigosim"
 	"github.com/orderhub/orderhub/local/samtemplate"
+	"github.com/orderhub/orderhub/local/scenario"
 	"github.com/orderhub/orderhub/shared/importing"
 	"github.com/orderhub/orderhub/shared/intake"
 	"github.com/orderhub/orderhub/shared/mapping"
@@ -35,13 +36,6 @@ import (
 	"github.com/orderhub/orderhub/shared/queue"
 	"github.com/orderhub/orderhub/shared/secrets"
 	"github.com/orderhub/orderhub/shared/store/dynamostore"
-)
-
-// Local credentials, the same the fixtures in events/ are signed with.
-const (
-	MarketplaceToken = "local-marketplace-token"
-	DealerSecret     = "whsec_b3JkZXJodWItbG9jYWwtZGVhbGVyLXNpZ25pbmcta2V5"
-	PlenigoToken     = "local-plenigo-token"
 )
 
 // Options configure a pipeline.
@@ -100,7 +94,7 @@ func Start(ctx context.Context, o Options) (*Pipeline, error) {
 	p.Resources = res
 
 	simCfg := o.Sim
-	simCfg.Tokens = map[string]bool{PlenigoToken: true}
+	simCfg.Tokens = map[string]bool{scenario.PlenigoToken: true}
 	simCfg.Offers = map[string]plenigosim.Offer{}
 	for src, offers := range o.Mapping.Offers {
 		for _, id := range offers {
@@ -109,7 +103,7 @@ func Start(ctx context.Context, o Options) (*Pipeline, error) {
 	}
 	p.Sim = plenigosim.New(simCfg)
 	p.srv = httptest.NewServer(p.Sim)
-	pc := plenigo.New(p.srv.URL+plenigosim.Prefix, secrets.Static{PlenigoToken}, p.srv.Client())
+	pc := plenigo.New(p.srv.URL+plenigosim.Prefix, secrets.Static{scenario.PlenigoToken}, p.srv.Client())
 	pc.AttemptTimeout = time.Second
 
 	p.Orders = dynamostore.New(p.DB, res.Tables["OrdersTable"])
@@ -123,7 +117,7 @@ func Start(ctx context.Context, o Options) (*Pipeline, error) {
 	}
 	jobs := &queue.SQS{Client: p.SQS, URL: res.Queues["ImportQueue"].URL}
 	p.Receiver = &receiver.Handler{Intake: &intake.Service{Orders: p.Orders, Mapping: o.Mapping},
-		MarketplaceTokens: secrets.Static{MarketplaceToken}, DealerSecrets: secrets.Static{DealerSecret},
+		MarketplaceTokens: secrets.Static{scenario.MarketplaceToken}, DealerSecrets: secrets.Static{scenario.DealerSecret},
 		Function: "receiver", Log: o.Log.With("function", "receiver"), Now: time.Now}
 	p.Enqueuer = &enqueuer.Handler{Enqueuer: &importing.Enqueuer{Orders: p.Orders, Queue: jobs, Now: time.Now,
 		Log: o.Log.With("function", "enqueuer"), ReceivedAge: 2 * time.Second, QueuedAge: 30 * time.Second, SweepLimit: 500},
@@ -155,11 +149,11 @@ func Start(ctx context.Context, o Options) (*Pipeline, error) {
 
 // streamSource reads the enqueuer's DynamoDB event from the template: filter, batch size, retries.
 func (p *Pipeline) streamSource(o Options, streams *dynamodbstreams.Client) (*eventsource.Stream, error) {
-	ev := eventProps(o.Template, "EnqueuerFunction", "OrdersStream")
+	ev := o.Template.EventProperties("EnqueuerFunction", "OrdersStream")
 	var patterns []string
-	filters, _ := m(ev["FilterCriteria"])["Filters"].([]any)
+	filters, _ := samtemplate.Map(ev["FilterCriteria"])["Filters"].([]any)
 	for _, f := range filters {
-		if s, ok := m(f)["Pattern"].(string); ok {
+		if s, ok := samtemplate.Map(f)["Pattern"].(string); ok {
 			patterns = append(patterns, s)
 		}
 	}
@@ -168,16 +162,16 @@ func (p *Pipeline) streamSource(o Options, streams *dynamodbstreams.Client) (*ev
 		return nil, err
 	}
 	return &eventsource.Stream{Client: streams, StreamARN: p.Resources.Streams["OrdersTable"], Filter: filter,
-		BatchSize: num(ev["BatchSize"], 100), MaxRetries: num(ev["MaximumRetryAttempts"], 10),
+		BatchSize: samtemplate.Int(ev["BatchSize"], 100), MaxRetries: samtemplate.Int(ev["MaximumRetryAttempts"], 10),
 		Invoke: eventsource.InProcess("enqueuer", p.Enqueuer.Handle, timeout(o.Template, "EnqueuerFunction")),
 		Log:    o.Log.With("source", "stream"), Region: localaws.Region, Poll: 50 * time.Millisecond}, nil
 }
 
 func (p *Pipeline) queueSource(o Options) *eventsource.Queue {
-	ev := eventProps(o.Template, "WorkerFunction", "ImportJobs")
+	ev := o.Template.EventProperties("WorkerFunction", "ImportJobs")
 	q := p.Resources.Queues["ImportQueue"]
-	return &eventsource.Queue{Client: p.SQS, QueueURL: q.URL, QueueARN: q.ARN, BatchSize: num(ev["BatchSize"], 10),
-		Window: time.Duration(num(ev["MaximumBatchingWindowInSeconds"], 0)) * time.Second,
+	return &eventsource.Queue{Client: p.SQS, QueueURL: q.URL, QueueARN: q.ARN, BatchSize: samtemplate.Int(ev["BatchSize"], 10),
+		Window: time.Duration(samtemplate.Int(ev["MaximumBatchingWindowInSeconds"], 0)) * time.Second,
 		Invoke: eventsource.InProcess("worker", p.Worker.Handle, timeout(o.Template, "WorkerFunction")),
 		Log:    o.Log.With("source", "sqs"), Region: localaws.Region}
 }
@@ -197,41 +191,66 @@ func (p *Pipeline) Receive(ctx context.Context, req events.APIGatewayV2HTTPReque
 	return resp, err
 }
 
-// Settled is true for states no event source will move without an outside event.
-func Settled(s order.State) bool {
-	switch s {
-	case order.Imported, order.ImportFailed, order.Rejected, order.Fulfilled, order.Cancelled, order.Returned, order.CancelRefused:
-		return true
-	}
-	return false
-}
-
 // WaitSettled waits until every order is settled, or until ctx ends, and returns the orders.
 func (p *Pipeline) WaitSettled(ctx context.Context, ids []string) (map[string]*order.Order, error) {
-	out := make(map[string]*order.Order, len(ids))
-	pending := append([]string(nil), ids...)
+	return WaitSettled(ctx, p.Orders, ids)
+}
+
+// inFlight are the states a running pipeline moves on by itself.
+var inFlight = []order.State{order.Received, order.Queued, order.Retrying, order.ImportSubmitted}
+
+// WaitSettled waits until none of the orders is in flight, then reads each once. While waiting it
+// asks the work index for the in-flight states only (a few queries a round, whatever the number of
+// orders), so waiting does not load the store it waits on.
+func WaitSettled(ctx context.Context, orders order.Repository, ids []string) (map[string]*order.Order, error) {
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
 	for {
-		var still []string
-		for _, id := range pending {
-			o, err := p.Orders.Get(ctx, id)
-			if err != nil && !errors.Is(err, order.ErrNotFound) {
-				return out, err
+		busy := 0
+		for _, st := range inFlight {
+			list, err := orders.NeedingWork(ctx, st, time.Now().Add(time.Hour), 0)
+			if err != nil {
+				return nil, err
 			}
-			if o != nil {
-				out[id] = o
-			}
-			if o == nil || !Settled(o.State) {
-				still = append(still, id)
+			for _, o := range list {
+				if want[o.ID] {
+					busy++
+				}
 			}
 		}
-		if len(still) == 0 {
-			return out, nil
+		if busy == 0 {
+			out := make(map[string]*order.Order, len(ids))
+			missing := ""
+			for _, id := range ids {
+				o, err := orders.Get(ctx, id)
+				switch {
+				case errors.Is(err, order.ErrNotFound):
+					missing = id
+				case err != nil:
+					return out, err
+				default:
+					out[id] = o
+				}
+			}
+			if missing == "" {
+				return out, nil
+			}
+			if ctx.Err() != nil {
+				return out, fmt.Errorf("order %s was never stored: %w", missing, ctx.Err())
+			}
 		}
-		pending = still
 		select {
 		case <-ctx.Done():
-			return out, fmt.Errorf("%d of %d orders not settled (first: %s): %w", len(still), len(ids), still[0], ctx.Err())
-		case <-time.After(100 * time.Millisecond):
+			out := make(map[string]*order.Order, len(ids))
+			for _, id := range ids {
+				if o, err := orders.Get(context.WithoutCancel(ctx), id); err == nil {
+					out[id] = o
+				}
+			}
+			return out, fmt.Errorf("%d orders still in flight: %w", busy, ctx.Err())
+		case <-time.After(250 * time.Millisecond):
 		}
 	}
 }
@@ -284,21 +303,5 @@ func (forgetful) GetCustomer(context.Context, string) (importing.CustomerRecord,
 func (forgetful) PutCustomer(context.Context, importing.CustomerRecord) error { return nil }
 
 func timeout(t *samtemplate.Template, fn string) time.Duration {
-	return time.Duration(num(t.FunctionProperty(fn, "Timeout"), 3)) * time.Second
-}
-
-func eventProps(t *samtemplate.Template, fn, name string) map[string]any {
-	return m(m(m(t.Resources[fn].Properties["Events"])[name])["Properties"])
-}
-
-func m(v any) map[string]any { mm, _ := v.(map[string]any); return mm }
-
-func num(v any, fallback int) int {
-	switch n := v.(type) {
-	case int:
-		return n
-	case float64:
-		return int(n)
-	}
-	return fallback
+	return time.Duration(samtemplate.Int(t.FunctionProperty(fn, "Timeout"), 3)) * time.Second
 }

@@ -88,7 +88,7 @@ func settle(t *testing.T, p *pipeline.Pipeline, ids []string, within time.Durati
 	got, err := p.WaitSettled(ctx, ids)
 	if err != nil {
 		for _, id := range ids {
-			if o := got[id]; o != nil && !pipeline.Settled(o.State) {
+			if o := got[id]; o != nil && !o.State.Settled() {
 				t.Logf("%s: %s %q", id, o.State, o.StateReason)
 			}
 		}
@@ -279,7 +279,7 @@ func TestFailuresEndVisible(t *testing.T) {
 // maxReceiveCount (from template.yaml) moves it to the DLQ; its order stays visible in RETRYING.
 func TestExhaustedJobsReachTheDLQ(t *testing.T) {
 	p := start(t, pipeline.Options{RetryBase: 50 * time.Millisecond, RetryCap: 100 * time.Millisecond})
-	p.Sim.SetToken(pipeline.PlenigoToken, true, false)
+	p.Sim.SetToken(scenario.PlenigoToken, true, false)
 	receive(t, p, scenario.MarketplacePurchase(9100, "dlq@example.com", "1338", "1", time.Now()))
 	dlq := p.Resources.Queues["ImportDLQ"].URL
 	deadline := time.Now().Add(30 * time.Second)

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"github.com/orderhub/orderhub/local/scenario"
 	"strconv"
 	"time"
 
@@ -12,15 +13,15 @@ import (
 
 // MarketplaceRequest is the API Gateway request plentyMarketplace's webhook becomes.
 func MarketplaceRequest(body string) events.APIGatewayV2HTTPRequest {
-	path := "/webhooks/marketplace/" + MarketplaceToken
-	return httpRequest("POST /webhooks/marketplace/{token}", path, map[string]string{"token": MarketplaceToken},
+	path := "/webhooks/marketplace/" + scenario.MarketplaceToken
+	return httpRequest("POST /webhooks/marketplace/{token}", path, map[string]string{"token": scenario.MarketplaceToken},
 		map[string]string{"content-type": "application/json"}, body)
 }
 
 // DealerRequest is a dealer batch signed now with the local secret.
 func DealerRequest(body string, now time.Time) events.APIGatewayV2HTTPRequest {
 	id := "msg_" + eventsource.RequestID()
-	sig, err := signature.Sign(DealerSecret, id, now, []byte(body))
+	sig, err := signature.Sign(scenario.DealerSecret, id, now, []byte(body))
 	if err != nil {
 		panic(err) // the local secret is a constant that decodes
 	}

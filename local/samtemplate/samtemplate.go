@@ -170,6 +170,32 @@ func mapOf(v any) map[string]any {
 	return m
 }
 
+// Map returns v as a mapping, nil when it is none; it reads decoded template values without type
+// switches at every step.
+func Map(v any) map[string]any { return mapOf(v) }
+
+// Str returns v as a string, "" when it is none.
+func Str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// Int returns v as an integer, fallback when it is none.
+func Int(v any, fallback int) int {
+	switch n := v.(type) {
+	case int:
+		return n
+	case float64:
+		return int(n)
+	}
+	return fallback
+}
+
+// EventProperties returns the Properties of a function's event, nil when there is no such event.
+func (t *Template) EventProperties(function, event string) map[string]any {
+	return mapOf(mapOf(mapOf(t.Resources[function].Properties["Events"])[event])["Properties"])
+}
+
 // Resolver evaluates intrinsics for a local run.
 type Resolver struct {
 	T *Template

@@ -8,6 +8,14 @@ import (
 	"time"
 )
 
+// Local credentials: the local stack and the tests configure the functions with them, and the
+// fixtures in events/ are made with them. They protect nothing; AWS deployments generate their own.
+const (
+	MarketplaceToken = "local-marketplace-token"
+	DealerSecret     = "whsec_b3JkZXJodWItbG9jYWwtZGVhbGVyLXNpZ25pbmcta2V5"
+	PlenigoToken     = "local-plenigo-token"
+)
+
 // MarketplacePurchase is a SERVICE.PLUGIN.PURCHASE body for one order; variation and quantity are
 // JSON numbers as text.
 func MarketplacePurchase(orderID int, email, variation, quantity string, createdAt time.Time) string {

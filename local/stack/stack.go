@@ -32,18 +32,12 @@ import (
 	"github.com/orderhub/orderhub/local/plenigosim"
 	"github.com/orderhub/orderhub/local/runtime"
 	"github.com/orderhub/orderhub/local/samtemplate"
+	"github.com/orderhub/orderhub/local/scenario"
 	"github.com/orderhub/orderhub/local/schedule"
 	"github.com/orderhub/orderhub/shared/importing"
 	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/store/dynamostore"
-)
-
-// Local credentials every local function gets; the fixtures in events/ are signed with them.
-const (
-	MarketplaceToken = "local-marketplace-token"
-	DealerSecret     = "whsec_b3JkZXJodWItbG9jYWwtZGVhbGVyLXNpZ25pbmcta2V5"
-	PlenigoToken     = "local-plenigo-token"
 )
 
 // Options configure a local stack.
@@ -194,8 +188,8 @@ func Up(ctx context.Context, o Options) (s *Stack, err error) {
 		}
 		h, err := runtime.Start(runtime.Function{
 			Name: fn, Binary: filepath.Join(buildDir, fn, "bootstrap"), Dir: filepath.Join(buildDir, fn), Env: env,
-			Timeout:        time.Duration(num(s.Template.FunctionProperty(fn, "Timeout"), 3)) * time.Second,
-			MemoryMB:       num(s.Template.FunctionProperty(fn, "MemorySize"), 128),
+			Timeout:        time.Duration(samtemplate.Int(s.Template.FunctionProperty(fn, "Timeout"), 3)) * time.Second,
+			MemoryMB:       samtemplate.Int(s.Template.FunctionProperty(fn, "MemorySize"), 128),
 			Output:         prefixed(o.FunctionOutput, fn),
 			Region:         localaws.Region,
 			MaxConcurrency: s.concurrency(fn),
@@ -231,7 +225,7 @@ func (s *Stack) startSim(o Options, m *mapping.Config) error {
 			offers[id] = plenigosim.Offer{WBZ: src == order.SourceDealer}
 		}
 	}
-	s.Sim = plenigosim.New(plenigosim.Config{Tokens: map[string]bool{PlenigoToken: true}, Offers: offers,
+	s.Sim = plenigosim.New(plenigosim.Config{Tokens: map[string]bool{scenario.PlenigoToken: true}, Offers: offers,
 		LogDelay: 500 * time.Millisecond, FaultRate: o.FaultRate, TimeoutHold: 3 * time.Second})
 	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", o.SimPort))
 	if err != nil {
@@ -257,18 +251,18 @@ func (s *Stack) environment(fn string, o Options) ([]string, error) {
 		},
 		GetAtt: s.Resources.GetAtt}
 	vars := map[string]any{}
-	for k, v := range m(m(m(s.Template.Globals["Function"])["Environment"])["Variables"]) {
+	for k, v := range samtemplate.Map(samtemplate.Map(samtemplate.Map(s.Template.Globals["Function"])["Environment"])["Variables"]) {
 		vars[k] = v
 	}
-	for k, v := range m(m(s.Template.Resources[fn].Properties["Environment"])["Variables"]) {
+	for k, v := range samtemplate.Map(samtemplate.Map(s.Template.Resources[fn].Properties["Environment"])["Variables"]) {
 		vars[k] = v
 	}
 	env := []string{
 		"ORDERHUB_DYNAMODB_ENDPOINT=" + s.DynamoDB.Endpoint,
 		"ORDERHUB_SQS_ENDPOINT=" + s.SQS.Endpoint,
-		"ORDERHUB_MARKETPLACE_TOKENS=" + MarketplaceToken,
-		"ORDERHUB_DEALER_SECRETS=" + DealerSecret,
-		"ORDERHUB_PLENIGO_TOKEN=" + envOr("ORDERHUB_PLENIGO_TOKEN", PlenigoToken),
+		"ORDERHUB_MARKETPLACE_TOKENS=" + scenario.MarketplaceToken,
+		"ORDERHUB_DEALER_SECRETS=" + scenario.DealerSecret,
+		"ORDERHUB_PLENIGO_TOKEN=" + envOr("ORDERHUB_PLENIGO_TOKEN", scenario.PlenigoToken),
 		// Retry delays shrink with the schedules, so a sped-up demo is sped up throughout.
 		"IMPORT_RETRY_BASE=" + time.Duration(float64(importing.RetryBase)/o.Speedup).String(),
 		"IMPORT_RETRY_CAP=" + time.Duration(float64(importing.RetryCap)/o.Speedup).String(),
@@ -297,18 +291,18 @@ func (s *Stack) environment(fn string, o Options) ([]string, error) {
 func (s *Stack) wireEvents(ctx context.Context, fn string, h *runtime.Host, clock *schedule.Clock, o Options) ([]httpapi.Route, error) {
 	var routes []httpapi.Route
 	r := &samtemplate.Resolver{T: s.Template, Ref: s.Resources.Ref, GetAtt: s.Resources.GetAtt, Params: map[string]string{"Environment": "dev"}}
-	evs := m(s.Template.Resources[fn].Properties["Events"])
+	evs := samtemplate.Map(s.Template.Resources[fn].Properties["Events"])
 	names := make([]string, 0, len(evs))
 	for n := range evs {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		ev := m(evs[name])
-		p := m(ev["Properties"])
+		ev := samtemplate.Map(evs[name])
+		p := samtemplate.Map(ev["Properties"])
 		switch ev["Type"] {
 		case "HttpApi":
-			routes = append(routes, httpapi.Route{Method: str(p["Method"]), Path: str(p["Path"]), Function: fn, Invoke: h.Invoke})
+			routes = append(routes, httpapi.Route{Method: samtemplate.Str(p["Method"]), Path: samtemplate.Str(p["Path"]), Function: fn, Invoke: h.Invoke})
 		case "SQS":
 			arn, err := r.String(p["Queue"])
 			if err != nil {
@@ -318,8 +312,8 @@ func (s *Stack) wireEvents(ctx context.Context, fn string, h *runtime.Host, cloc
 			if !ok {
 				return nil, fmt.Errorf("%s.%s: no local queue %s", fn, name, arn)
 			}
-			src := &eventsource.Queue{Client: s.sqs, QueueURL: q.URL, QueueARN: q.ARN, BatchSize: num(p["BatchSize"], 10),
-				Window: time.Duration(num(p["MaximumBatchingWindowInSeconds"], 0)) * time.Second, Invoke: h.Invoke,
+			src := &eventsource.Queue{Client: s.sqs, QueueURL: q.URL, QueueARN: q.ARN, BatchSize: samtemplate.Int(p["BatchSize"], 10),
+				Window: time.Duration(samtemplate.Int(p["MaximumBatchingWindowInSeconds"], 0)) * time.Second, Invoke: h.Invoke,
 				Log: o.Log.With("source", fn+"."+name), Region: localaws.Region}
 			for range s.sqsPollers(p) {
 				s.run(ctx, src.Run) // Lambda polls a queue with as many pollers as the function may run
@@ -330,18 +324,18 @@ func (s *Stack) wireEvents(ctx context.Context, fn string, h *runtime.Host, cloc
 				return nil, fmt.Errorf("%s.%s stream: %w", fn, name, err)
 			}
 			var patterns []string
-			filters, _ := m(p["FilterCriteria"])["Filters"].([]any)
+			filters, _ := samtemplate.Map(p["FilterCriteria"])["Filters"].([]any)
 			for _, f := range filters {
-				patterns = append(patterns, str(m(f)["Pattern"]))
+				patterns = append(patterns, samtemplate.Str(samtemplate.Map(f)["Pattern"]))
 			}
 			filter, err := eventsource.ParseFilter(patterns...)
 			if err != nil {
 				return nil, err
 			}
 			src := &eventsource.Stream{Client: localaws.Streams(s.DynamoDB.Endpoint, nil), StreamARN: arn, Filter: filter,
-				BatchSize: num(p["BatchSize"], 100), MaxRetries: num(p["MaximumRetryAttempts"], 10), Invoke: h.Invoke,
+				BatchSize: samtemplate.Int(p["BatchSize"], 100), MaxRetries: samtemplate.Int(p["MaximumRetryAttempts"], 10), Invoke: h.Invoke,
 				Log: o.Log.With("source", fn+"."+name), Region: localaws.Region, Poll: 100 * time.Millisecond}
-			if dest := m(m(p["DestinationConfig"])["OnFailure"])["Destination"]; dest != nil {
+			if dest := samtemplate.Map(samtemplate.Map(p["DestinationConfig"])["OnFailure"])["Destination"]; dest != nil {
 				arn, err := r.String(dest)
 				if err != nil {
 					return nil, err
@@ -352,11 +346,11 @@ func (s *Stack) wireEvents(ctx context.Context, fn string, h *runtime.Host, cloc
 			}
 			s.run(ctx, src.Run)
 		case "Schedule", "ScheduleV2":
-			spec, err := schedule.Parse(str(p["ScheduleExpression"]))
+			spec, err := schedule.Parse(samtemplate.Str(p["ScheduleExpression"]))
 			if err != nil {
 				return nil, fmt.Errorf("%s.%s: %w", fn, name, err)
 			}
-			payload := []byte(str(p["Input"]))
+			payload := []byte(samtemplate.Str(p["Input"]))
 			if len(payload) == 0 {
 				payload = scheduledEvent(fn)
 			}
@@ -380,12 +374,12 @@ func (s *Stack) wireEvents(ctx context.Context, fn string, h *runtime.Host, cloc
 // schedule: 1 each).
 func (s *Stack) concurrency(fn string) int {
 	n := 0
-	for _, ev := range m(s.Template.Resources[fn].Properties["Events"]) {
-		switch m(ev)["Type"] {
+	for _, ev := range samtemplate.Map(s.Template.Resources[fn].Properties["Events"]) {
+		switch samtemplate.Map(ev)["Type"] {
 		case "HttpApi":
 			n += 8
 		case "SQS":
-			n += s.sqsPollers(m(m(ev)["Properties"]))
+			n += s.sqsPollers(samtemplate.Map(samtemplate.Map(ev)["Properties"]))
 		default:
 			n++
 		}
@@ -395,7 +389,7 @@ func (s *Stack) concurrency(fn string) int {
 
 func (s *Stack) sqsPollers(props map[string]any) int {
 	r := &samtemplate.Resolver{T: s.Template}
-	v, err := r.String(m(props["ScalingConfig"])["MaximumConcurrency"])
+	v, err := r.String(samtemplate.Map(props["ScalingConfig"])["MaximumConcurrency"])
 	if err != nil {
 		return 2
 	}
@@ -534,20 +528,6 @@ func prefixed(w io.Writer, name string) io.Writer {
 func envOr(name, fallback string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
-	}
-	return fallback
-}
-
-func m(v any) map[string]any { mm, _ := v.(map[string]any); return mm }
-
-func str(v any) string { s, _ := v.(string); return s }
-
-func num(v any, fallback int) int {
-	switch n := v.(type) {
-	case int:
-		return n
-	case float64:
-		return int(n)
 	}
 	return fallback
 }

@@ -62,6 +62,16 @@ func (s State) CanMoveTo(to State) bool {
 // Final reports whether nothing can happen to the order any more.
 func (s State) Final() bool { return s.Valid() && len(transitions[s]) == 0 }
 
+// Settled reports whether no step of orderhub moves the order on by itself any more: it waits for an
+// outside event (a partner's status, an operator's fix) or has none left.
+func (s State) Settled() bool {
+	switch s {
+	case Imported, ImportFailed, Rejected, Fulfilled, Cancelled, CancelRefused, Returned:
+		return true
+	}
+	return false
+}
+
 // NeedsWork reports whether the system or an operator still has to act on an order in this state
 // without an outside event: the store indexes these orders so sweeps and dashboards find them.
 func (s State) NeedsWork() bool {

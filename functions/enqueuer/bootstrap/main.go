@@ -5,29 +5,19 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
 	"time"
-
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/orderhub/orderhub/functions/enqueuer"
 	"github.com/orderhub/orderhub/shared/awsenv"
 	"github.com/orderhub/orderhub/shared/envconfig"
 	"github.com/orderhub/orderhub/shared/importing"
+	"github.com/orderhub/orderhub/shared/lambdamain"
 	"github.com/orderhub/orderhub/shared/queue"
 	"github.com/orderhub/orderhub/shared/store/dynamostore"
 )
 
 func main() {
-	log := lambdacontext.NewLogger()
-	slog.SetDefault(log)
-	h, err := setup(context.Background(), log)
-	if err != nil {
-		log.Error("enqueuer cannot start", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(h.Handle)
+	lambdamain.Start("enqueuer", setup, func(h *enqueuer.Handler) any { return h.Handle })
 }
 
 func setup(ctx context.Context, log *slog.Logger) (*enqueuer.Handler, error) {

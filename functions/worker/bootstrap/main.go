@@ -6,16 +6,13 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"os"
 	"time"
-
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/orderhub/orderhub/functions/worker"
 	"github.com/orderhub/orderhub/shared/awsenv"
 	"github.com/orderhub/orderhub/shared/envconfig"
 	"github.com/orderhub/orderhub/shared/importing"
+	"github.com/orderhub/orderhub/shared/lambdamain"
 	"github.com/orderhub/orderhub/shared/plenigo"
 	"github.com/orderhub/orderhub/shared/queue"
 	"github.com/orderhub/orderhub/shared/secrets"
@@ -23,14 +20,7 @@ import (
 )
 
 func main() {
-	log := lambdacontext.NewLogger()
-	slog.SetDefault(log)
-	h, err := setup(context.Background(), log)
-	if err != nil {
-		log.Error("worker cannot start", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(h.Handle)
+	lambdamain.Start("worker", setup, func(h *worker.Handler) any { return h.Handle })
 }
 
 func setup(ctx context.Context, log *slog.Logger) (*worker.Handler, error) {

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orderhub/orderhub/local/pipeline"
 	"github.com/orderhub/orderhub/local/scenario"
 	"github.com/orderhub/orderhub/local/stack"
 	"github.com/orderhub/orderhub/shared/order"
@@ -52,27 +53,11 @@ func runDemo(ctx context.Context, args []string) (int, error) {
 	}
 
 	fmt.Fprintln(os.Stderr, "orderhub: waiting for every order to settle")
-	orders := map[string]*order.Order{}
-	deadline := time.Now().Add(*wait)
-	for {
-		settled := 0
-		for _, id := range plan.Orders {
-			if o := orders[id]; o != nil && settledState(o.State) {
-				settled++
-				continue
-			}
-			o, err := s.Orders.Get(ctx, id)
-			if err == nil {
-				orders[id] = o
-				if settledState(o.State) {
-					settled++
-				}
-			}
-		}
-		if settled == len(plan.Orders) || time.Now().After(deadline) || ctx.Err() != nil {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
+	waitCtx, cancel := context.WithTimeout(ctx, *wait)
+	orders, err := pipeline.WaitSettled(waitCtx, s.Orders, plan.Orders)
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "orderhub:", err)
 	}
 	took := time.Since(sent)
 
@@ -87,7 +72,7 @@ func runDemo(ctx context.Context, args []string) (int, error) {
 				lost++
 			}
 			unsettled++
-		case !settledState(o.State):
+		case !o.State.Settled():
 			unsettled++
 		}
 		if o != nil {
@@ -162,7 +147,7 @@ func deliver(ctx context.Context, api string, plan scenario.Plan) (map[string]bo
 }
 
 func post(ctx context.Context, client *http.Client, api string, d scenario.Delivery, i int) ([]string, error) {
-	url := api + "/webhooks/marketplace/" + stack.MarketplaceToken
+	url := api + "/webhooks/marketplace/" + scenario.MarketplaceToken
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(d.Body))
 	if err != nil {
 		return nil, err
@@ -173,7 +158,7 @@ func post(ctx context.Context, client *http.Client, api string, d scenario.Deliv
 			return nil, err
 		}
 		id, now := "msg_demo_"+strconv.Itoa(i), time.Now()
-		sig, err := signature.Sign(stack.DealerSecret, id, now, []byte(d.Body))
+		sig, err := signature.Sign(scenario.DealerSecret, id, now, []byte(d.Body))
 		if err != nil {
 			return nil, err
 		}
@@ -209,14 +194,6 @@ func post(ctx context.Context, client *http.Client, api string, d scenario.Deliv
 		}
 	}
 	return ids, nil
-}
-
-func settledState(s order.State) bool {
-	switch s {
-	case order.Imported, order.ImportFailed, order.Rejected, order.Fulfilled, order.Cancelled, order.Returned, order.CancelRefused:
-		return true
-	}
-	return false
 }
 
 // printOrders prints one line per order: its path with the time of each step since the first

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/orderhub/orderhub/local/scenario"
 	"io"
 	"os"
 	"time"
@@ -68,7 +69,7 @@ Try, in another terminal:
   go run ./local/cmd/orderhub send events/dealer-batch.json
   go run ./local/cmd/orderhub trace mkt-221
 Ctrl-C stops everything.
-`, s.APIURL, stack.MarketplaceToken, stack.DealerSecret, s.SimURL)
+`, s.APIURL, scenario.MarketplaceToken, scenario.DealerSecret, s.SimURL)
 	<-ctx.Done()
 	fmt.Fprintln(os.Stderr, "\norderhub: stopping")
 	return nil

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/orderhub/orderhub/local/scenario"
 	"io"
 	"net/http"
 	"os"
@@ -75,7 +76,7 @@ func runSend(ctx context.Context, args []string) error {
 	}
 	if id := ev.Headers[signature.HeaderID]; id != "" {
 		now := time.Now()
-		sig, err := signature.Sign(stack.DealerSecret, id, now, body)
+		sig, err := signature.Sign(scenario.DealerSecret, id, now, body)
 		if err != nil {
 			return err
 		}

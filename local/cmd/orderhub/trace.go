@@ -73,7 +73,7 @@ func printTrace(w *os.File, o *order.Order) {
 		if e.From != "" && e.From != e.To {
 			move = string(e.From) + " → " + string(e.To)
 		}
-		line := fmt.Sprintf("  %3d  %s  %-9s  %-36s", e.Seq, e.At.Format(time.RFC3339Nano)[:23], e.Actor.Function, move)
+		line := fmt.Sprintf("  %3d  %s  %-9s  %-36s", e.Seq, e.At.UTC().Format("2006-01-02 15:04:05.000"), e.Actor.Function, move)
 		if e.Call != nil {
 			line += fmt.Sprintf("  %s %s: %s", e.Call.Partner, e.Call.Operation, e.Call.Outcome)
 			if e.Call.Detail != "" {
