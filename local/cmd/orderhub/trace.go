@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/orderhub/orderhub/local/emulator"
 	"github.com/orderhub/orderhub/local/localaws"
