@@ -120,7 +120,7 @@ func Start(ctx context.Context, o Options) (*Pipeline, error) {
 		MarketplaceTokens: secrets.Static{scenario.MarketplaceToken}, DealerSecrets: secrets.Static{scenario.DealerSecret},
 		Function: "receiver", Log: o.Log.With("function", "receiver"), Now: time.Now}
 	p.Enqueuer = &enqueuer.Handler{Enqueuer: &importing.Enqueuer{Orders: p.Orders, Queue: jobs, Now: time.Now,
-		Log: o.Log.With("function", "enqueuer"), ReceivedAge: 2 * time.Second, QueuedAge: 30 * time.Second, SweepLimit: 500},
+		Log: o.Log.With("function", "enqueuer"), ReceivedAge: 20 * time.Second, QueuedAge: 2 * time.Minute, SweepLimit: 500},
 		Function: "enqueuer", Log: o.Log.With("function", "enqueuer")}
 	p.Worker = &worker.Handler{Importer: &importing.Importer{Orders: p.Orders, Customers: customers, Plenigo: pc, Now: time.Now,
 		Log: o.Log.With("function", "worker"), MaxItemsPerCall: maxItems, RetryBase: o.RetryBase, RetryCap: o.RetryCap},
