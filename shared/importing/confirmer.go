@@ -83,6 +83,12 @@ func (c *Confirmer) Run(ctx context.Context, by order.Actor) (Stats, error) {
 		since = c.Now().Add(-c.FirstLook)
 	}
 	newest := cp.Since
+	applied := make(map[int64]time.Time, len(cp.Applied))
+	for id, changed := range cp.Applied {
+		if !changed.Before(since) {
+			applied[id] = changed // still inside the window read again
+		}
+	}
 	var after int64
 	for {
 		page, err := c.Plenigo.ImportLogPage(ctx, plenigo.LogQuery{Since: since, StartingAfter: after, Size: c.PageSize})
@@ -90,8 +96,20 @@ func (c *Confirmer) Run(ctx context.Context, by order.Actor) (Stats, error) {
 			return st, fmt.Errorf("read import log: %w", err)
 		}
 		st.Pages++
-		st.Entries += len(page)
-		for _, reached := range c.applyPage(ctx, page, by) {
+		fresh := page[:0:0]
+		for _, e := range page {
+			if done, ok := applied[e.ID]; !ok || !done.Equal(e.ChangedDate) {
+				fresh = append(fresh, e)
+			}
+		}
+		st.Entries += len(fresh)
+		reached, ok := c.applyPage(ctx, fresh, by)
+		for i, e := range fresh {
+			if ok[i] {
+				applied[e.ID] = e.ChangedDate // a failed application is tried again next run
+			}
+		}
+		for _, reached := range reached {
 			switch reached {
 			case order.Imported:
 				st.Imported++
@@ -109,8 +127,8 @@ func (c *Confirmer) Run(ctx context.Context, by order.Actor) (Stats, error) {
 			break
 		}
 	}
-	if newest.After(cp.Since) {
-		err := c.Checkpoints.SaveCheckpoint(ctx, CheckpointImportLog, Checkpoint{Since: newest, Version: cp.Version})
+	if newest.After(cp.Since) || st.Entries > 0 {
+		err := c.Checkpoints.SaveCheckpoint(ctx, CheckpointImportLog, Checkpoint{Since: newest, Applied: applied, Version: cp.Version})
 		if err != nil && !errors.Is(err, ErrStaleCheckpoint) {
 			return st, fmt.Errorf("save checkpoint: %w", err)
 		}
@@ -122,8 +140,9 @@ func (c *Confirmer) Run(ctx context.Context, by order.Actor) (Stats, error) {
 }
 
 // applyPage applies a page's entries, entries of different orders side by side and entries of one
-// order in log order, and returns the state each reached.
-func (c *Confirmer) applyPage(ctx context.Context, page []plenigo.LogEntry, by order.Actor) []order.State {
+// order in log order, and returns the state each reached and whether it was applied (or needed
+// nothing) rather than failed.
+func (c *Confirmer) applyPage(ctx context.Context, page []plenigo.LogEntry, by order.Actor) ([]order.State, []bool) {
 	groups := map[string][]int{}
 	var keys []string
 	for i, e := range page {
@@ -135,6 +154,7 @@ func (c *Confirmer) applyPage(ctx context.Context, page []plenigo.LogEntry, by o
 		groups[key] = append(groups[key], i)
 	}
 	reached := make([]order.State, len(page))
+	ok := make([]bool, len(page))
 	sem := make(chan struct{}, parallelWrites)
 	var wg sync.WaitGroup
 	for _, key := range keys {
@@ -143,16 +163,17 @@ func (c *Confirmer) applyPage(ctx context.Context, page []plenigo.LogEntry, by o
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			for _, i := range groups[key] {
-				reached[i] = c.apply(ctx, page[i], by)
+				reached[i], ok[i] = c.apply(ctx, page[i], by)
 			}
 		}()
 	}
 	wg.Wait()
-	return reached
+	return reached, ok
 }
 
-// apply moves the order an entry belongs to and returns the state it reached (empty if unchanged).
-func (c *Confirmer) apply(ctx context.Context, e plenigo.LogEntry, by order.Actor) order.State {
+// apply moves the order an entry belongs to and returns the state it reached (empty if unchanged),
+// and false when it could not be applied now.
+func (c *Confirmer) apply(ctx context.Context, e plenigo.LogEntry, by order.Actor) (order.State, bool) {
 	if !e.Success && alreadyImported(e) {
 		// A retried import that plenigo refused as a duplicate: the first one's entry decides.
 		// Confirm it directly in case that entry is already out of reach.
@@ -189,15 +210,15 @@ func (c *Confirmer) apply(ctx context.Context, e plenigo.LogEntry, by order.Acto
 		})
 		switch {
 		case err == nil:
-			return reached
+			return reached, true
 		case errors.Is(err, order.ErrNotFound):
 			continue // an import of somebody else's, or a multi-item key: try the next candidate
 		default:
 			c.Log.ErrorContext(ctx, "apply import log entry", "entry", e.ID, "error", err.Error())
-			return ""
+			return "", false
 		}
 	}
-	return ""
+	return "", true
 }
 
 // checkStale looks up orders submitted long ago without a log entry.
@@ -208,7 +229,7 @@ func (c *Confirmer) checkStale(ctx context.Context, by order.Actor, st *Stats) e
 	}
 	for _, o := range stale {
 		st.Checked++
-		if c.confirmDirectly(ctx, o.ID, by) == order.Imported {
+		if reached, _ := c.confirmDirectly(ctx, o.ID, by); reached == order.Imported {
 			st.Imported++
 			continue
 		}
@@ -231,15 +252,18 @@ func (c *Confirmer) checkStale(ctx context.Context, by order.Actor, st *Stats) e
 }
 
 // confirmDirectly asks plenigo for the orders of every item of the order behind key and moves it to
-// IMPORTED when all exist.
-func (c *Confirmer) confirmDirectly(ctx context.Context, key string, by order.Actor) order.State {
+// IMPORTED when all exist. It reports false when it could not find out.
+func (c *Confirmer) confirmDirectly(ctx context.Context, key string, by order.Actor) (order.State, bool) {
 	for _, id := range order.OrderIDsForImportKey(key) {
 		o, err := c.Orders.Get(ctx, id)
 		if errors.Is(err, order.ErrNotFound) {
 			continue
 		}
-		if err != nil || (o.State != order.ImportSubmitted && o.State != order.Queued && o.State != order.Retrying) {
-			return ""
+		if err != nil {
+			return "", false
+		}
+		if o.State != order.ImportSubmitted && o.State != order.Queued && o.State != order.Retrying {
+			return "", true
 		}
 		found := map[string]string{}
 		for i := range o.Items {
@@ -247,10 +271,10 @@ func (c *Confirmer) confirmDirectly(ctx context.Context, key string, by order.Ac
 			orders, err := c.Plenigo.OrdersByExternalSystemID(ctx, k)
 			if err != nil {
 				c.Log.WarnContext(ctx, "check plenigo order", "order", o.ID, "error", err.Error())
-				return ""
+				return "", false
 			}
 			if len(orders) == 0 {
-				return ""
+				return "", true
 			}
 			found[k] = strconv.FormatInt(orders[0].OrderID, 10)
 		}
@@ -269,11 +293,11 @@ func (c *Confirmer) confirmDirectly(ctx context.Context, key string, by order.Ac
 		})
 		if err != nil {
 			c.Log.ErrorContext(ctx, "confirm import", "order", o.ID, "error", err.Error())
-			return ""
+			return "", false
 		}
-		return reached
+		return reached, true
 	}
-	return ""
+	return "", true
 }
 
 func importKeyOf(o *order.Order, key string) bool {

@@ -24,10 +24,12 @@ type Customers interface {
 // ErrUnknownCustomer is returned by Customers.GetCustomer for an email never seen.
 var ErrUnknownCustomer = errors.New("customer not known")
 
-// Checkpoint is the position of a reader in a partner's log.
+// Checkpoint is the position of a reader in a partner's log: the newest change it has seen, and the
+// entries it has applied in the window it re-reads, so re-reading them costs nothing.
 type Checkpoint struct {
-	Since   time.Time `json:"since"`
-	Version int       `json:"-"`
+	Since   time.Time           `json:"since"`
+	Applied map[int64]time.Time `json:"applied,omitempty"` // entry id → the change applied
+	Version int                 `json:"-"`
 }
 
 // Checkpoints stores reader positions and short leases, so overlapping scheduled runs do not

@@ -43,7 +43,7 @@ func RunControl(t *testing.T, newControl func(t *testing.T) Control) {
 		if err != nil || !cp.Since.IsZero() || cp.Version != 0 {
 			t.Fatalf("fresh checkpoint: %+v %v", cp, err)
 		}
-		first := importing.Checkpoint{Since: t0, Version: 0}
+		first := importing.Checkpoint{Since: t0, Applied: map[int64]time.Time{7: t0}, Version: 0}
 		if err := c.SaveCheckpoint(ctx, "log", first); err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +51,7 @@ func RunControl(t *testing.T, newControl func(t *testing.T) Control) {
 			t.Fatalf("save over a newer checkpoint: %v", err)
 		}
 		cp, _ = c.LoadCheckpoint(ctx, "log")
-		if !cp.Since.Equal(t0) || cp.Version != 1 {
+		if !cp.Since.Equal(t0) || cp.Version != 1 || !cp.Applied[7].Equal(t0) {
 			t.Fatalf("loaded %+v", cp)
 		}
 		cp.Since = t0.Add(time.Minute)
