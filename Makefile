@@ -54,7 +54,10 @@ bench: ## receiver benchmarks (in-memory store); numbers go to docs/performance.
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./functions/...
 
 measure: ## plenigo calls per order at 1,000 orders, and each function's cold and warm invoke times
-	ORDERHUB_MEASURE=1 $(ORDERHUB) with-emulators -- $(GO) test -p 1 -count=1 -timeout 30m -v -run 'TestPlenigoCallsPerOrder|TestMeasureFunctions' ./local/pipeline ./local/stack
+	@for v in batched unbatched nocache; do \
+		ORDERHUB_MEASURE=$$v $(ORDERHUB) with-emulators -- $(GO) test -count=1 -timeout 20m -v -run 'TestPlenigoCallsPerOrder' ./local/pipeline || exit 1; \
+	done
+	ORDERHUB_MEASURE=1 $(GO) test -count=1 -timeout 10m -v -run 'TestMeasureFunctions' ./local/stack
 
 lint: bin/staticcheck $(VENV)/.installed ## gofmt, go vet, staticcheck, sam validate --lint
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

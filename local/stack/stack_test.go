@@ -69,7 +69,7 @@ func TestMeasureFunctions(t *testing.T) {
 		},
 		"PollerFunction": func(int) []byte { return []byte(`{}`) },
 	}
-	rows := []string{"| function | cold start (process start to first answer) | warm invoke, median | warm invoke, p95 | what the warm invoke did |", "|---|---|---|---|---|"}
+	rows := []string{"| function | cold start, median of 5 (process start to first answer) | warm invoke, median | warm invoke, p95 | what the invocation did |", "|---|---|---|---|---|"}
 	what := map[string]string{"ReceiverFunction": "store one marketplace purchase", "EnqueuerFunction": "sweep (nothing stale)",
 		"WorkerFunction": "one job for an order that does not exist", "PollerFunction": "read an empty import log, check stale orders"}
 	names := make([]string, 0, len(payloads))
@@ -79,10 +79,16 @@ func TestMeasureFunctions(t *testing.T) {
 	sort.Strings(names)
 	for _, name := range names {
 		h := s.Hosts[name]
-		if _, err := h.Invoke(context.Background(), payloads[name](0)); err != nil {
-			t.Fatalf("%s cold: %v", name, err)
+		var colds []time.Duration
+		for i := range 5 { // five fresh processes: a single cold start is a noisy sample
+			h.Stop()
+			if _, err := h.Invoke(context.Background(), payloads[name](1000+i)); err != nil {
+				t.Fatalf("%s cold: %v", name, err)
+			}
+			colds = append(colds, h.Stats().LastColdStart)
 		}
-		cold := h.Stats().LastColdStart
+		sort.Slice(colds, func(i, j int) bool { return colds[i] < colds[j] })
+		cold := colds[len(colds)/2]
 		var times []time.Duration
 		for i := 1; i <= warm; i++ {
 			began := time.Now()
