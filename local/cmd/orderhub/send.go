@@ -17,8 +17,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/orderhub/orderhub/local/emulator"
-	"github.com/orderhub/orderhub/local/stack"
 	"github.com/orderhub/orderhub/shared/signature"
 )
 
@@ -35,17 +33,9 @@ func runSend(ctx context.Context, args []string) error {
 		return errors.New("send: give one fixture, e.g. orderhub send events/marketplace-purchase.json")
 	}
 	if *api == "" {
-		root, err := repoRoot()
+		st, err := runningStack()
 		if err != nil {
-			return err
-		}
-		b, err := os.ReadFile(stack.StateFile(emulator.DefaultCacheDir(root)))
-		if err != nil {
-			return errors.New("send: no local stack is running (start `make local`), or pass --api")
-		}
-		var st stack.State
-		if err := json.Unmarshal(b, &st); err != nil {
-			return err
+			return fmt.Errorf("send: %w, or pass --api", err)
 		}
 		*api = st.API
 	}

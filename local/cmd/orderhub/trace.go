@@ -28,17 +28,9 @@ func runTrace(ctx context.Context, args []string) error {
 		return errors.New("trace: give one order id, e.g. orderhub trace mkt-221")
 	}
 	if *table == "" {
-		root, err := repoRoot()
+		st, err := runningStack()
 		if err != nil {
-			return err
-		}
-		b, err := os.ReadFile(stack.StateFile(emulator.DefaultCacheDir(root)))
-		if err != nil {
-			return errors.New("trace: no local stack is running (start `orderhub local`), or pass --table (and --endpoint) for DynamoDB")
-		}
-		var st stack.State
-		if err := json.Unmarshal(b, &st); err != nil {
-			return err
+			return fmt.Errorf("trace: %w, or pass --table (and --endpoint) for DynamoDB", err)
 		}
 		*table, *endpoint = st.OrdersTable, st.DynamoDB
 	}
@@ -91,4 +83,19 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// runningStack reads what a running `orderhub local` wrote about itself.
+func runningStack() (stack.State, error) {
+	var st stack.State
+	root, err := repoRoot()
+	if err != nil {
+		return st, err
+	}
+	b, err := os.ReadFile(stack.StateFile(emulator.DefaultCacheDir(root)))
+	if err != nil {
+		return st, errors.New("no local stack is running (start `make local`)")
+	}
+	err = json.Unmarshal(b, &st)
+	return st, err
 }
