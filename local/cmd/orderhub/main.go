@@ -9,6 +9,8 @@
 //	orderhub send FIXTURE
 //	    post an API Gateway fixture from events/ to the running local stack (signed requests are
 //	    signed again now)
+//	orderhub reevaluate [--endpoint URL --table NAME] [--all | ORDER_ID...]
+//	    apply the current mapping file to REJECTED orders; those that map now go back to RECEIVED
 //	orderhub trace [--endpoint URL --table NAME] ORDER_ID
 //	    print one order's history (from the running local stack, or from DynamoDB in AWS)
 //	orderhub with-emulators -- CMD [ARGS...]
@@ -35,6 +37,7 @@ const usage = `usage:
   orderhub local [--port 3000] [--speedup 1] [--faults 0]    run the whole bundle until Ctrl-C
   orderhub demo [--orders 200] [--faults 0.03] [--speedup 60] run a scenario and show each order's path
   orderhub send FIXTURE                                       post a fixture from events/ to the local stack
+  orderhub reevaluate [--table NAME] [--all | ORDER_ID...]    re-map REJECTED orders after a mapping fix
   orderhub trace [--endpoint URL --table NAME] ORDER_ID       print one order's history
   orderhub with-emulators -- CMD [ARGS...]                    run CMD against fresh local emulators`
 
@@ -57,6 +60,8 @@ func main() {
 		err = runTrace(ctx, args)
 	case "send":
 		err = runSend(ctx, args)
+	case "reevaluate":
+		err = runReevaluate(ctx, args)
 	case "with-emulators":
 		code, err = withEmulators(ctx, args)
 	case "-h", "--help", "help":

@@ -34,15 +34,9 @@ func runTrace(ctx context.Context, args []string) error {
 		}
 		*table, *endpoint = st.OrdersTable, st.DynamoDB
 	}
-	var store *dynamostore.Store
-	if *endpoint != "" && strings.Contains(*endpoint, "127.0.0.1") {
-		store = dynamostore.New(localaws.DynamoDB(*endpoint, nil), *table)
-	} else {
-		cfg, err := awsenv.Load(ctx)
-		if err != nil {
-			return err
-		}
-		store = dynamostore.New(awsenv.DynamoDB(cfg, *endpoint), *table)
+	store, err := openStore(ctx, *endpoint, *table)
+	if err != nil {
+		return err
 	}
 	o, err := store.Get(ctx, fs.Arg(0))
 	if err != nil {
@@ -98,4 +92,17 @@ func runningStack() (stack.State, error) {
 	}
 	err = json.Unmarshal(b, &st)
 	return st, err
+}
+
+// openStore opens the Orders table: in the local emulator when the endpoint is on this machine,
+// else in AWS with the credentials of the environment.
+func openStore(ctx context.Context, endpoint, table string) (*dynamostore.Store, error) {
+	if strings.Contains(endpoint, "127.0.0.1") {
+		return dynamostore.New(localaws.DynamoDB(endpoint, nil), table), nil
+	}
+	cfg, err := awsenv.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return dynamostore.New(awsenv.DynamoDB(cfg, endpoint), table), nil
 }
