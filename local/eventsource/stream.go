@@ -114,10 +114,6 @@ func (s *Stream) step(ctx context.Context, sh *shardState) (int, error) {
 			return 0, nil
 		}
 		out, err := s.Client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: &sh.iterator, Limit: aws.Int32(1000)})
-		var expired *types.ExpiredIteratorException
-		if errors.As(err, &expired) {
-			return 0, err
-		}
 		if err != nil {
 			return 0, err
 		}

@@ -4,6 +4,7 @@
 package stack
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -510,7 +511,7 @@ func prefixed(w io.Writer, name string) io.Writer {
 			n, err := pr.Read(tmp)
 			buf = append(buf, tmp[:n]...)
 			for {
-				i := strings.IndexByte(string(buf), '\n')
+				i := bytes.IndexByte(buf, '\n')
 				if i < 0 {
 					break
 				}
