@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -126,7 +127,7 @@ func NewCounter(next http.RoundTripper) *Counter {
 // RoundTrip implements http.RoundTripper.
 func (c *Counter) RoundTrip(r *http.Request) (*http.Response, error) {
 	op := r.Header.Get("X-Amz-Target")
-	if i := lastDot(op); i >= 0 {
+	if i := strings.LastIndexByte(op, '.'); i >= 0 {
 		op = op[i+1:]
 	}
 	c.mu.Lock()
@@ -152,15 +153,6 @@ func (c *Counter) Reset() {
 	c.ops = map[string]int{}
 	c.mu.Unlock()
 	c.all.Store(0)
-}
-
-func lastDot(s string) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == '.' {
-			return i
-		}
-	}
-	return -1
 }
 
 func keySchema(v any) []types.KeySchemaElement {

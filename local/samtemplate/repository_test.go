@@ -92,11 +92,10 @@ func TestNoSecretValueInTheTemplate(t *testing.T) {
 			}
 		}
 	}
-	for name, p := range tmpl.Parameters {
+	for name := range tmpl.Parameters {
 		if strings.Contains(strings.ToLower(name), "token") && !strings.HasSuffix(name, "Arn") {
 			t.Errorf("parameter %s looks like a secret value", name)
 		}
-		_ = p
 	}
 }
 
