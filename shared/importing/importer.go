@@ -7,10 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
+	"github.com/orderhub/orderhub/shared/backoff"
 	"github.com/orderhub/orderhub/shared/order"
+	"github.com/orderhub/orderhub/shared/partner"
 	"github.com/orderhub/orderhub/shared/plenigo"
 )
 
@@ -109,8 +110,8 @@ func (im *Importer) submit(ctx context.Context, orders []*order.Order, customerC
 		req.Items = append(req.Items, importItems(o)...)
 	}
 	res, err := im.Plenigo.ImportOrders(ctx, req)
-	kind := plenigo.KindOf(err)
-	if len(orders) > 1 && (kind == plenigo.Permanent || kind == plenigo.AlreadyDone || kind == plenigo.NotFound) {
+	kind := partner.KindOf(err)
+	if len(orders) > 1 && (kind == partner.Permanent || kind == partner.AlreadyDone || kind == partner.NotFound) {
 		for _, o := range orders {
 			im.submit(ctx, []*order.Order{o}, customerCalls, by, results)
 		}
@@ -118,10 +119,10 @@ func (im *Importer) submit(ctx context.Context, orders []*order.Order, customerC
 	}
 	for _, o := range orders {
 		switch kind {
-		case 0, plenigo.AlreadyDone:
+		case 0, partner.AlreadyDone:
 			call := &order.PartnerCall{Partner: "plenigo", Operation: "import order", Outcome: "accepted", Status: 201}
 			reason := "import accepted; waiting for plenigo's import log"
-			if kind == plenigo.AlreadyDone {
+			if kind == partner.AlreadyDone {
 				call.Outcome, call.Status, call.Detail = "already imported", 400, err.Error()
 				reason = "plenigo already has this order; confirming from its import log"
 			} else if res.PromiseID != "" {
@@ -140,7 +141,7 @@ func (im *Importer) submit(ctx context.Context, orders []*order.Order, customerC
 				}
 				return cur.MoveTo(order.ImportSubmitted, order.Change{At: im.Now(), By: by, Reason: reason, Call: call})
 			})
-		case plenigo.NotFound:
+		case partner.NotFound:
 			// The remembered customer is gone from plenigo: forget it and create it again next time.
 			im.forgetCustomer(ctx, o.Customer.Email)
 			results[o.ID] = im.failOrRetry(ctx, o, by, nil, err, "import order")
@@ -153,19 +154,16 @@ func (im *Importer) submit(ctx context.Context, orders []*order.Order, customerC
 // failOrRetry records a failed plenigo call: a permanent refusal fails the order with plenigo's
 // reason; anything else (transient, token trouble, a forgotten customer) is retried later.
 func (im *Importer) failOrRetry(ctx context.Context, o *order.Order, by order.Actor, call *order.PartnerCall, err error, op string) Result {
-	kind := plenigo.KindOf(err)
+	kind := partner.KindOf(err)
 	if call == nil {
 		call = &order.PartnerCall{Partner: "plenigo", Operation: op}
 	}
 	call.Outcome, call.Detail = kind.String(), err.Error()
-	var pe *plenigo.Error
-	if errors.As(err, &pe) {
-		call.Status = pe.Status
-	}
-	if kind == plenigo.Unauthorized {
+	call.Status = partner.StatusOf(err)
+	if kind == partner.Unauthorized {
 		im.Log.ErrorContext(ctx, "plenigo refused the API token; check the token secret", "order", o.ID, "status", call.Status)
 	}
-	if kind == plenigo.Permanent {
+	if kind == partner.Permanent {
 		return im.update(ctx, o.ID, func(cur *order.Order) error {
 			if cur.State != order.Queued && cur.State != order.Retrying {
 				return order.ErrNoChange
@@ -205,18 +203,18 @@ func (im *Importer) update(ctx context.Context, id string, fn func(*order.Order)
 	return Result{Outcome: Done}
 }
 
-// retryDelay is the capped, jittered delay before attempt n+1: between half and all of
-// base × 2^(n-1), at most the cap.
+// retryDelay is the delay before attempt n+1 of a job: the shared backoff from RetryBase to RetryCap,
+// never less than half of RetryBase, so a partner that is down is not asked again at once.
 func (im *Importer) retryDelay(attempt int) time.Duration {
-	base, ceiling := im.RetryBase, im.RetryCap
-	if base <= 0 {
-		base = RetryBase
+	p := backoff.Policy{Base: im.RetryBase, Cap: im.RetryCap}
+	if p.Base <= 0 {
+		p.Base = RetryBase
 	}
-	if ceiling <= 0 {
-		ceiling = RetryCap
+	if p.Cap <= 0 {
+		p.Cap = RetryCap
 	}
-	d := min(base<<min(attempt-1, 20), ceiling)
-	return d/2 + rand.N(d/2+1)
+	p.Min = p.Base / 2
+	return p.Delay(attempt)
 }
 
 func importItems(o *order.Order) []plenigo.OrderImport {
@@ -311,7 +309,7 @@ func (im *Importer) createCustomer(ctx context.Context, o *order.Order) (Custome
 	if err == nil && !created {
 		outcome = "existed (208)"
 	}
-	if plenigo.KindOf(err) == plenigo.Conflict {
+	if partner.KindOf(err) == partner.Conflict {
 		// The email belongs to a customer plenigo knows under another id (made at checkout, say).
 		cu, err = im.Plenigo.FindCustomerByEmail(ctx, c.Email)
 		outcome = "found by email"

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orderhub/orderhub/local/plenigosim"
+	"github.com/orderhub/orderhub/shared/backoff"
 	"github.com/orderhub/orderhub/shared/importing"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/plenigo"
@@ -46,7 +47,7 @@ func newRig(t *testing.T, cfg plenigosim.Config) *rig {
 	srv := httptest.NewServer(sim)
 	t.Cleanup(func() { srv.Close(); sim.Close() })
 	pc := plenigo.New(srv.URL+plenigosim.Prefix, secrets.Static{"tok"}, srv.Client())
-	pc.BackoffBase, pc.BackoffCap = time.Millisecond, 2*time.Millisecond
+	pc.Backoff = backoff.Policy{Base: time.Millisecond, Cap: 2 * time.Millisecond}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r := &rig{sim: sim, orders: memstore.New(), control: memstore.NewControl(), queue: &memQueue{}}
 	r.importer = &importing.Importer{Orders: r.orders, Customers: &importing.CachedCustomers{Next: r.control}, Plenigo: pc, Now: time.Now, Log: log, MaxItemsPerCall: 50}

@@ -1,6 +1,6 @@
 // Package plenigo is a client for the parts of plenigo's API v3 orderhub uses: customers and their
-// WBZ mark, order imports, the import log and orders. It retries what is transient with capped,
-// fully jittered backoff inside the caller's deadline, and classifies every failure (errors.go).
+// WBZ mark, order imports, the import log and orders. It is built on the partner call layer
+// (retries under the caller's deadline) and classifies plenigo's codes into its kinds (errors.go).
 package plenigo
 
 import (
@@ -8,13 +8,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
+	"github.com/orderhub/orderhub/shared/partner"
 	"github.com/orderhub/orderhub/shared/secrets"
 )
 
@@ -29,22 +28,12 @@ type Client struct {
 	BaseURL string
 	// Token yields the API access token; the first value is used. Never logged.
 	Token secrets.Source
-	HTTP  *http.Client
-	// AttemptTimeout bounds one HTTP attempt; it is shortened to fit the context's deadline.
-	AttemptTimeout time.Duration
-	// MaxAttempts bounds the attempts of one call, the first included.
-	MaxAttempts int
-	// BackoffBase and BackoffCap shape the full-jitter backoff between attempts.
-	BackoffBase, BackoffCap time.Duration
+	partner.Caller
 }
 
-// New returns a client with orderhub's defaults: 8 s per attempt, 3 attempts, backoff 200 ms to 5 s.
+// New returns a client with the partner layer's defaults (partner.DefaultPolicy).
 func New(baseURL string, token secrets.Source, hc *http.Client) *Client {
-	if hc == nil {
-		hc = &http.Client{}
-	}
-	return &Client{BaseURL: baseURL, Token: token, HTTP: hc, AttemptTimeout: 8 * time.Second, MaxAttempts: 3,
-		BackoffBase: 200 * time.Millisecond, BackoffCap: 5 * time.Second}
+	return &Client{BaseURL: baseURL, Token: token, Caller: partner.Caller{Partner: "plenigo", HTTP: hc, Policy: partner.DefaultPolicy}}
 }
 
 // CreateCustomer creates a customer. created is false when plenigo answered 208: a customer with the
@@ -113,107 +102,43 @@ func (c *Client) OrdersByExternalSystemID(ctx context.Context, id string) ([]Ord
 	return page.Items, err
 }
 
-// do performs one call with retries and decodes a 2xx answer into out.
+// do performs one call with the partner layer's retries and decodes a 2xx answer into out.
 func (c *Client) do(ctx context.Context, op, method, path string, query url.Values, body, out any) (int, error) {
-	var payload []byte
+	req := partner.Request{Op: op, Method: method, URL: c.BaseURL + path,
+		Header: http.Header{"Accept": {"application/json"}}}
+	if len(query) > 0 {
+		req.URL += "?" + query.Encode()
+	}
 	if body != nil {
 		var err error
-		if payload, err = json.Marshal(body); err != nil {
+		if req.Body, err = json.Marshal(body); err != nil {
 			return 0, fmt.Errorf("plenigo %s: encode: %w", op, err)
 		}
+		req.Header.Set("Content-Type", "application/json")
 	}
 	tokens, err := c.Token.Values(ctx)
 	if err != nil {
 		return 0, &Error{Op: op, Err: fmt.Errorf("API token unavailable: %w", err)}
 	}
-	u := c.BaseURL + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
-	attempts := max(c.MaxAttempts, 1)
-	for attempt := 1; ; attempt++ {
-		status, retryAfter, err := c.attempt(ctx, op, method, u, tokens[0], payload, out)
-		if err == nil || KindOf(err) != Transient || attempt == attempts || ctx.Err() != nil {
-			return status, err
-		}
-		wait := c.backoff(attempt, retryAfter)
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait+time.Second {
-			return status, err // no time left for another attempt
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return status, err
-		case <-t.C:
-		}
-	}
+	req.Header.Set("X-plenigo-token", tokens[0])
+	ans, err := c.Do(ctx, req, func(a partner.Answer) error { return classify(op, a, out) })
+	return ans.Status, err
 }
 
-func (c *Client) attempt(ctx context.Context, op, method, u, token string, payload []byte, out any) (int, time.Duration, error) {
-	timeout := c.AttemptTimeout
-	if dl, ok := ctx.Deadline(); ok {
-		// Leave a second to record the outcome before the Lambda deadline.
-		if left := time.Until(dl) - time.Second; left < timeout {
-			timeout = max(left, 100*time.Millisecond)
-		}
-	}
-	actx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var rd io.Reader
-	if payload != nil {
-		rd = bytes.NewReader(payload)
-	}
-	req, err := http.NewRequestWithContext(actx, method, u, rd)
-	if err != nil {
-		return 0, 0, &Error{Op: op, Err: err}
-	}
-	req.Header.Set("X-plenigo-token", token)
-	req.Header.Set("Accept", "application/json")
-	if payload != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return 0, 0, &Error{Op: op, Err: err}
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		return resp.StatusCode, 0, &Error{Op: op, Status: resp.StatusCode, Err: err}
-	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		if out != nil && len(bytes.TrimSpace(b)) > 0 {
-			if err := json.Unmarshal(b, out); err != nil {
+// classify decodes a 2xx answer into out, and any other into plenigo's error body.
+func classify(op string, a partner.Answer, out any) error {
+	if a.Status >= 200 && a.Status < 300 {
+		if out != nil && len(bytes.TrimSpace(a.Body)) > 0 {
+			if err := json.Unmarshal(a.Body, out); err != nil {
 				// A 2xx that is not our JSON is a proxy or outage page: try again.
-				return resp.StatusCode, 0, &Error{Op: op, Status: resp.StatusCode, Err: fmt.Errorf("decode answer: %w", err)}
+				return &Error{Op: op, Status: a.Status, Err: fmt.Errorf("decode answer: %w", err)}
 			}
 		}
-		return resp.StatusCode, 0, nil
+		return nil
 	}
-	e := &Error{Op: op, Status: resp.StatusCode}
-	_ = json.Unmarshal(b, e) // a body that is not plenigo's error leaves the status to classify
-	return resp.StatusCode, retryAfter(resp.Header.Get("Retry-After")), e
-}
-
-// backoff is capped full jitter, at least what Retry-After asked for.
-func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
-	ceiling := min(c.BackoffBase<<(attempt-1), c.BackoffCap)
-	d := time.Duration(rand.Int64N(int64(ceiling) + 1))
-	return max(d, min(retryAfter, c.BackoffCap))
-}
-
-func retryAfter(h string) time.Duration {
-	if h == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(h); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		return max(time.Until(t), 0)
-	}
-	return 0
+	e := &Error{Op: op, Status: a.Status}
+	_ = json.Unmarshal(a.Body, e) // a body that is not plenigo's error leaves the status to classify
+	return e
 }
 
 func equalFoldASCII(a, b string) bool {
@@ -236,4 +161,4 @@ func equalFoldASCII(a, b string) bool {
 }
 
 // IsAlreadyImported reports whether an import failure means plenigo already has the order.
-func IsAlreadyImported(err error) bool { return KindOf(err) == AlreadyDone }
+func IsAlreadyImported(err error) bool { return partner.KindOf(err) == partner.AlreadyDone }

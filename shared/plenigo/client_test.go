@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/orderhub/orderhub/local/plenigosim"
+	"github.com/orderhub/orderhub/shared/backoff"
+	"github.com/orderhub/orderhub/shared/partner"
 	"github.com/orderhub/orderhub/shared/plenigo"
 	"github.com/orderhub/orderhub/shared/secrets"
 )
@@ -30,7 +32,7 @@ func setup(t *testing.T, cfg plenigosim.Config) (*plenigosim.Sim, *plenigo.Clien
 	srv := httptest.NewServer(sim)
 	t.Cleanup(func() { srv.Close(); sim.Close() })
 	c := plenigo.New(srv.URL+plenigosim.Prefix, secrets.Static{token}, srv.Client())
-	c.BackoffBase, c.BackoffCap = time.Millisecond, 5*time.Millisecond
+	c.Backoff = backoff.Policy{Base: time.Millisecond, Cap: 5 * time.Millisecond}
 	return sim, c
 }
 
@@ -40,7 +42,7 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
-func kind(err error) plenigo.Kind { return plenigo.KindOf(err) }
+func kind(err error) partner.Kind { return partner.KindOf(err) }
 
 func TestCustomerCreateIsIdempotentWithAStableID(t *testing.T) {
 	sim, c := setup(t, plenigosim.Config{})
@@ -54,14 +56,14 @@ func TestCustomerCreateIsIdempotentWithAStableID(t *testing.T) {
 		t.Fatalf("second create should be 208 with the same customer: %+v created=%v %v", cu, created, err)
 	}
 	in.CustomerID = "999"
-	if _, _, err := c.CreateCustomer(ctx(t), in); kind(err) != plenigo.Conflict {
+	if _, _, err := c.CreateCustomer(ctx(t), in); kind(err) != partner.Conflict {
 		t.Fatalf("same email, other id: %v (kind %v), want Conflict", err, kind(err))
 	}
 	found, err := c.FindCustomerByEmail(ctx(t), "JOHN@account.com")
 	if err != nil || found.CustomerID != "123456789012" {
 		t.Fatalf("find: %+v %v", found, err)
 	}
-	if _, err := c.FindCustomerByEmail(ctx(t), "nobody@example.com"); kind(err) != plenigo.NotFound {
+	if _, err := c.FindCustomerByEmail(ctx(t), "nobody@example.com"); kind(err) != partner.NotFound {
 		t.Fatalf("find unknown: %v", err)
 	}
 	if sim.CustomerCount() != 1 {
@@ -73,7 +75,7 @@ func TestValidationErrorsArePermanentAndNotRetried(t *testing.T) {
 	sim, c := setup(t, plenigosim.Config{})
 	_, _, err := c.CreateCustomer(ctx(t), plenigo.CustomerCreation{Email: "a@b.de"})
 	var pe *plenigo.Error
-	if !errors.As(err, &pe) || pe.Kind() != plenigo.Permanent || pe.Code != 99400 || len(pe.ValidationErrors) != 1 || pe.ValidationErrors[0].Field != "language" {
+	if !errors.As(err, &pe) || pe.Kind() != partner.Permanent || pe.Code != 99400 || len(pe.ValidationErrors) != 1 || pe.ValidationErrors[0].Field != "language" {
 		t.Fatalf("missing language: %v", err)
 	}
 	if n := sim.Calls()["POST /customers"]; n != 1 {
@@ -101,7 +103,7 @@ func TestRetriesStopAtMaxAttempts(t *testing.T) {
 	sim, c := setup(t, plenigosim.Config{})
 	sim.FailNext("GET /orders", plenigosim.Fault503, plenigosim.Fault503, plenigosim.Fault503, plenigosim.Fault503)
 	_, err := c.OrdersByExternalSystemID(ctx(t), "x")
-	if kind(err) != plenigo.Transient {
+	if kind(err) != partner.Transient {
 		t.Fatalf("err %v", err)
 	}
 	if n := sim.Calls()["GET /orders"]; n != 3 {
@@ -158,7 +160,7 @@ func TestDuplicateImportBothWays(t *testing.T) {
 	if err := importOne(t, c, "dealer-1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := importOne(t, c, "dealer-1"); kind(err) != plenigo.AlreadyDone || !plenigo.IsAlreadyImported(err) {
+	if err := importOne(t, c, "dealer-1"); kind(err) != partner.AlreadyDone || !plenigo.IsAlreadyImported(err) {
 		t.Fatalf("sync duplicate: %v", err)
 	}
 	sim.SetDuplicateMode(plenigosim.DuplicateAsync)
@@ -194,14 +196,14 @@ func Test504AfterApplyThenRetryIsAlreadyDone(t *testing.T) {
 func TestTokenProblemsAreUnauthorized(t *testing.T) {
 	sim, c := setup(t, plenigosim.Config{})
 	sim.SetToken(token, true, false) // expires mid-run
-	if _, err := c.OrdersByExternalSystemID(ctx(t), "x"); kind(err) != plenigo.Unauthorized {
+	if _, err := c.OrdersByExternalSystemID(ctx(t), "x"); kind(err) != partner.Unauthorized {
 		t.Fatalf("expired token: %v", err)
 	}
 	if n := sim.Calls()["GET /orders"]; n != 1 {
 		t.Fatalf("a 401 was retried: %d calls", n)
 	}
 	c.Token = secrets.Static{"read-only"}
-	if _, _, err := c.CreateCustomer(ctx(t), plenigo.CustomerCreation{Email: "a@b.de", Language: "de"}); kind(err) != plenigo.Unauthorized {
+	if _, _, err := c.CreateCustomer(ctx(t), plenigo.CustomerCreation{Email: "a@b.de", Language: "de"}); kind(err) != partner.Unauthorized {
 		t.Fatalf("read-only token writing: %v", err)
 	}
 }
@@ -216,7 +218,7 @@ func TestQueueFullIsTransient(t *testing.T) {
 	}
 	err := importOne(t, c, "b")
 	var pe *plenigo.Error
-	if !errors.As(err, &pe) || pe.Code != 97004 || pe.Kind() != plenigo.Transient {
+	if !errors.As(err, &pe) || pe.Code != 97004 || pe.Kind() != partner.Transient {
 		t.Fatalf("queue full: %v", err)
 	}
 	if sim.Calls()["POST /imports/orders"] != 4 {
@@ -229,13 +231,13 @@ func TestWBZMark(t *testing.T) {
 	if _, _, err := c.CreateCustomer(ctx(t), plenigo.CustomerCreation{CustomerID: "7", Email: "d@dealer.de", Language: "de"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.SetWBZMark(ctx(t), "7", plenigo.WBZMark{DealerGroup: "Nord"}); kind(err) != plenigo.Permanent {
+	if err := c.SetWBZMark(ctx(t), "7", plenigo.WBZMark{DealerGroup: "Nord"}); kind(err) != partner.Permanent {
 		t.Fatalf("mark without dealer number: %v", err)
 	}
 	if err := c.SetWBZMark(ctx(t), "7", plenigo.WBZMark{DealerGroup: "Nord", DealerNumber: "4711"}); err != nil || !sim.HasWBZMark("d@dealer.de") {
 		t.Fatalf("mark: %v", err)
 	}
-	if err := c.SetWBZMark(ctx(t), "8", plenigo.WBZMark{DealerGroup: "Nord", DealerNumber: "4711"}); kind(err) != plenigo.NotFound {
+	if err := c.SetWBZMark(ctx(t), "8", plenigo.WBZMark{DealerGroup: "Nord", DealerNumber: "4711"}); kind(err) != partner.NotFound {
 		t.Fatalf("mark on unknown customer: %v", err)
 	}
 }

@@ -1,48 +1,11 @@
 package plenigo
 
 import (
-	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/orderhub/orderhub/shared/partner"
 )
-
-// Kind is how orderhub treats a failed plenigo call.
-type Kind int
-
-// The kinds of failure.
-const (
-	// Transient: try again later (429, 5xx, timeouts, 97004 import queue full).
-	Transient Kind = iota + 1
-	// Permanent: the request itself is wrong; retrying cannot help (validation errors, unknown offer).
-	Permanent
-	// AlreadyDone: plenigo already has what we asked for (97001, 30005): success for an import.
-	AlreadyDone
-	// Conflict: a customer with this email exists in another combination (20007, 20027, 20068):
-	// resolve by looking the customer up.
-	Conflict
-	// Unauthorized: the API token is wrong, lacks rights or expired (401).
-	Unauthorized
-	// NotFound: the entity does not exist (404).
-	NotFound
-)
-
-func (k Kind) String() string {
-	switch k {
-	case Transient:
-		return "transient"
-	case Permanent:
-		return "permanent"
-	case AlreadyDone:
-		return "already done"
-	case Conflict:
-		return "conflict"
-	case Unauthorized:
-		return "unauthorized"
-	case NotFound:
-		return "not found"
-	}
-	return "unknown"
-}
 
 // ValidationError is one entry of plenigo's validationErrors.
 type ValidationError struct {
@@ -81,40 +44,30 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Kind classifies the failure from plenigo's code first and the HTTP status second, as plenigo asks
-// clients to branch on codes and never on messages.
-func (e *Error) Kind() Kind {
+// HTTPStatus is the status of plenigo's answer, 0 when there was none.
+func (e *Error) HTTPStatus() int { return e.Status }
+
+// Kind implements partner.Classified: plenigo's code first and the HTTP status second, as plenigo
+// asks clients to branch on codes and never on messages.
+func (e *Error) Kind() partner.Kind {
 	if e.Err != nil {
-		return Transient
+		return partner.Transient
 	}
 	switch e.Code {
 	case 97001, 30005:
-		return AlreadyDone
+		return partner.AlreadyDone
 	case 97004:
-		return Transient
+		return partner.Transient
 	case 20007, 20027, 20068:
-		return Conflict
+		return partner.Conflict
 	}
 	switch {
 	case e.Status == 401 || e.Status == 403:
-		return Unauthorized
+		return partner.Unauthorized
 	case e.Status == 404:
-		return NotFound
+		return partner.NotFound
 	case e.Status == 408 || e.Status == 429 || e.Status >= 500:
-		return Transient
+		return partner.Transient
 	}
-	return Permanent
-}
-
-// KindOf returns the kind of a plenigo error, Transient for context and transport errors, and 0
-// for nil.
-func KindOf(err error) Kind {
-	if err == nil {
-		return 0
-	}
-	var pe *Error
-	if errors.As(err, &pe) {
-		return pe.Kind()
-	}
-	return Transient
+	return partner.Permanent
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/orderhub/orderhub/shared/backoff"
 	"github.com/orderhub/orderhub/shared/order"
 )
 
@@ -65,7 +65,7 @@ func (s *Store) Create(ctx context.Context, o *order.Order) error {
 		case reason == "ConditionalCheckFailed":
 			return order.ErrExists
 		case reason == "TransactionConflict" && attempt < maxAttempts:
-			if err := backoff(ctx, attempt); err != nil {
+			if err := backoff.Sleep(ctx, retries.Delay(attempt+1)); err != nil {
 				return err
 			}
 		default:
@@ -143,7 +143,7 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*order.Order) err
 		case err == nil:
 			return o, nil
 		case reason == "ConditionalCheckFailed" || reason == "TransactionConflict":
-			if err := backoff(ctx, attempt); err != nil {
+			if err := backoff.Sleep(ctx, retries.Delay(attempt+1)); err != nil {
 				return nil, err
 			}
 		default:
@@ -273,18 +273,8 @@ func cancellation(err error) string {
 	return ""
 }
 
-// backoff sleeps a capped, fully jittered time before retry attempt+1.
-func backoff(ctx context.Context, attempt int) error {
-	ceiling := min(5*time.Millisecond<<attempt, 200*time.Millisecond)
-	t := time.NewTimer(rand.N(ceiling) + time.Millisecond)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+// retries spaces optimistic retries: a lost race is usually decided within milliseconds.
+var retries = backoff.Policy{Base: 5 * time.Millisecond, Cap: 200 * time.Millisecond, Min: time.Millisecond}
 
 func sortableTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
 
