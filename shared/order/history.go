@@ -11,6 +11,11 @@ type Event struct {
 	Actor  Actor        `json:"actor"`
 	Reason string       `json:"reason,omitempty"`
 	Call   *PartnerCall `json:"call,omitempty"`
+	// Track, with TrackFrom and TrackTo, is set when the entry is a partner track's move or call;
+	// From and To then both hold the order's unchanged state.
+	Track     TrackName  `json:"track,omitempty"`
+	TrackFrom TrackState `json:"trackFrom,omitempty"`
+	TrackTo   TrackState `json:"trackTo,omitempty"`
 }
 
 // Actor is who made a change: the function and the request it served.

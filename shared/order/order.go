@@ -2,6 +2,7 @@ package order
 
 import (
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -51,6 +52,8 @@ type Order struct {
 	Version int `json:"version"`
 	// Attempts counts partner attempts for the current step, reset on each forward move.
 	Attempts int `json:"attempts,omitempty"`
+	// Tracks are the partners' own progress beside the import lifecycle (track.go).
+	Tracks map[TrackName]*Track `json:"tracks,omitempty"`
 
 	// History is every transition and partner call, oldest first. The store appends; nothing rewrites.
 	History []Event `json:"-"`
@@ -197,6 +200,18 @@ func (o *Order) Clone() *Order {
 	if o.Dealer != nil {
 		d := *o.Dealer
 		c.Dealer = &d
+	}
+	if o.Tracks != nil {
+		c.Tracks = make(map[TrackName]*Track, len(o.Tracks))
+		for k, t := range o.Tracks {
+			ct := *t
+			ct.Facts = maps.Clone(t.Facts)
+			if t.LastCall != nil {
+				call := *t.LastCall
+				ct.LastCall = &call
+			}
+			c.Tracks[k] = &ct
+		}
 	}
 	if o.SourceDetails != nil {
 		c.SourceDetails = make(SourceDetails, len(o.SourceDetails))

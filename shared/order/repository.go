@@ -21,6 +21,9 @@ type Repository interface {
 	// NeedingWork lists orders in state s (one where State.NeedsWork is true) that have not changed
 	// since before, least recently changed first, at most limit of them, without their history.
 	NeedingWork(ctx context.Context, s State, before time.Time, limit int) ([]*Order, error)
+	// TracksNeedingWork lists the tracks named name in state s that wait for orderhub (Track.Waiting)
+	// and have not changed since before, least recently changed first, at most limit of them.
+	TracksNeedingWork(ctx context.Context, name TrackName, s TrackState, before time.Time, limit int) ([]TrackWork, error)
 }
 
 // Errors a repository returns; callers branch on them with errors.Is.

@@ -24,34 +24,63 @@ const (
 	Returned        State = "RETURNED"         // returned after fulfilment; points reversed
 )
 
-// transitions lists, for each state, the states it may move to. Anything else is refused here, so no
-// caller has to know the rules.
-var transitions = map[State][]State{
-	Received:        {Queued, Rejected, Cancelled},
-	Rejected:        {Received, Cancelled},
-	Queued:          {ImportSubmitted, Imported, Retrying, ImportFailed, Cancelled},
-	Retrying:        {ImportSubmitted, Imported, Retrying, ImportFailed, Cancelled},
-	ImportSubmitted: {Imported, ImportFailed, Cancelled},
-	ImportFailed:    {Queued, Cancelled},
-	Imported:        {Fulfilled, Cancelled},
-	Fulfilled:       {CancelRefused, Returned},
-	CancelRefused:   {Returned},
-	Cancelled:       nil,
-	Returned:        nil,
+// facts is everything the domain knows about a state. Each state's facts are written once, here.
+type facts struct {
+	// next lists the states it may move to; anything else is refused, so no caller has to know.
+	next []State
+	// settled: no step of orderhub moves the order on by itself any more; it waits for an outside
+	// event (a partner's status, an operator's fix) or has none left.
+	settled bool
+	// needsWork: the system or an operator still has to act without an outside event; the store
+	// indexes these orders so sweeps and dashboards find them with one query.
+	needsWork bool
+	// awaitsSubmission: the import worker's step (ensure the customer, submit the import) is next.
+	awaitsSubmission bool
+	// awaitsConfirmation: plenigo may have the import; its log or a lookup can confirm it.
+	awaitsConfirmation bool
 }
+
+// lifecycle is the state machine, in life order.
+var lifecycle = []struct {
+	State
+	facts
+}{
+	{Received, facts{next: []State{Queued, Rejected, Cancelled}, needsWork: true}},
+	{Rejected, facts{next: []State{Received, Cancelled}, settled: true, needsWork: true}},
+	{Queued, facts{next: []State{ImportSubmitted, Imported, Retrying, ImportFailed, Cancelled}, needsWork: true, awaitsSubmission: true, awaitsConfirmation: true}},
+	{Retrying, facts{next: []State{ImportSubmitted, Imported, Retrying, ImportFailed, Cancelled}, needsWork: true, awaitsSubmission: true, awaitsConfirmation: true}},
+	{ImportSubmitted, facts{next: []State{Imported, ImportFailed, Cancelled}, needsWork: true, awaitsConfirmation: true}},
+	{ImportFailed, facts{next: []State{Queued, Cancelled}, settled: true, needsWork: true}},
+	{Imported, facts{next: []State{Fulfilled, Cancelled}, settled: true}},
+	{Fulfilled, facts{next: []State{CancelRefused, Returned}, settled: true}},
+	{Cancelled, facts{settled: true}},
+	{CancelRefused, facts{next: []State{Returned}, settled: true}},
+	{Returned, facts{settled: true}},
+}
+
+var factsOf = func() map[State]facts {
+	m := make(map[State]facts, len(lifecycle))
+	for _, s := range lifecycle {
+		m[s.State] = s.facts
+	}
+	return m
+}()
 
 // States returns every state, in life order.
 func States() []State {
-	return []State{Received, Rejected, Queued, Retrying, ImportSubmitted, ImportFailed, Imported,
-		Fulfilled, Cancelled, CancelRefused, Returned}
+	out := make([]State, len(lifecycle))
+	for i, s := range lifecycle {
+		out[i] = s.State
+	}
+	return out
 }
 
 // Valid reports whether s is a known state.
-func (s State) Valid() bool { _, ok := transitions[s]; return ok }
+func (s State) Valid() bool { _, ok := factsOf[s]; return ok }
 
 // CanMoveTo reports whether the domain allows s → to.
 func (s State) CanMoveTo(to State) bool {
-	for _, t := range transitions[s] {
+	for _, t := range factsOf[s].next {
 		if t == to {
 			return true
 		}
@@ -60,27 +89,33 @@ func (s State) CanMoveTo(to State) bool {
 }
 
 // Final reports whether nothing can happen to the order any more.
-func (s State) Final() bool { return s.Valid() && len(transitions[s]) == 0 }
+func (s State) Final() bool { return s.Valid() && len(factsOf[s].next) == 0 }
 
-// Settled reports whether no step of orderhub moves the order on by itself any more: it waits for an
-// outside event (a partner's status, an operator's fix) or has none left.
-func (s State) Settled() bool {
-	switch s {
-	case Imported, ImportFailed, Rejected, Fulfilled, Cancelled, CancelRefused, Returned:
-		return true
-	}
-	return false
-}
+// Settled reports whether no step of orderhub moves the order on by itself any more.
+func (s State) Settled() bool { return factsOf[s].settled }
 
 // NeedsWork reports whether the system or an operator still has to act on an order in this state
-// without an outside event: the store indexes these orders so sweeps and dashboards find them.
-func (s State) NeedsWork() bool {
-	switch s {
-	case Received, Rejected, Queued, Retrying, ImportSubmitted, ImportFailed:
-		return true
+// without an outside event.
+func (s State) NeedsWork() bool { return factsOf[s].needsWork }
+
+// InFlight lists the states a running pipeline moves on by itself: the unsettled ones.
+func InFlight() []State {
+	var out []State
+	for _, s := range lifecycle {
+		if !s.settled {
+			out = append(out, s.State)
+		}
 	}
-	return false
+	return out
 }
+
+// AwaitsSubmission reports whether the import worker's step is next: the customer ensured and the
+// import submitted to plenigo.
+func (o *Order) AwaitsSubmission() bool { return factsOf[o.State].awaitsSubmission }
+
+// AwaitsConfirmation reports whether plenigo may have the order's import and its import log, or a
+// lookup, can confirm it.
+func (o *Order) AwaitsConfirmation() bool { return factsOf[o.State].awaitsConfirmation }
 
 // ErrIllegalTransition is returned when a move is not in the state machine.
 var ErrIllegalTransition = errors.New("illegal state transition")

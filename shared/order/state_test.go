@@ -94,7 +94,7 @@ func TestEveryStateIsInTheMachineAndReachable(t *testing.T) {
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
-		for _, n := range transitions[s] {
+		for _, n := range factsOf[s].next {
 			if !n.Valid() {
 				t.Errorf("%s leads to unknown state %s", s, n)
 			}
@@ -109,8 +109,8 @@ func TestEveryStateIsInTheMachineAndReachable(t *testing.T) {
 			t.Errorf("state %s cannot be reached from RECEIVED", s)
 		}
 	}
-	if len(States()) != len(transitions) {
-		t.Errorf("States() lists %d states, the machine has %d", len(States()), len(transitions))
+	if len(States()) != len(factsOf) {
+		t.Errorf("States() lists %d states, the machine has %d: a state is listed twice", len(States()), len(factsOf))
 	}
 }
 
@@ -189,5 +189,36 @@ func TestImportKeys(t *testing.T) {
 	}
 	if known, _ := o.ConfirmImport("mkt-999", "1"); known {
 		t.Fatal("a foreign key was confirmed")
+	}
+}
+
+func TestStateFactsAgree(t *testing.T) {
+	for _, s := range States() {
+		f := factsOf[s]
+		if (f.awaitsSubmission || f.awaitsConfirmation) && (f.settled || !f.needsWork) {
+			t.Errorf("%s awaits a step of orderhub, so it must be unsettled and indexed", s)
+		}
+		if !f.settled && !f.needsWork {
+			t.Errorf("%s is moved on by orderhub but not indexed: a sweep could never find it", s)
+		}
+		if s.Final() && !f.settled {
+			t.Errorf("final state %s is not settled", s)
+		}
+	}
+	for _, s := range InFlight() {
+		if s.Settled() {
+			t.Errorf("in-flight state %s is settled", s)
+		}
+	}
+}
+
+func TestImportQuestions(t *testing.T) {
+	o := newOrder(t)
+	for s, want := range map[State][2]bool{Received: {false, false}, Queued: {true, true}, Retrying: {true, true},
+		ImportSubmitted: {false, true}, Imported: {false, false}, ImportFailed: {false, false}} {
+		o.State = s
+		if o.AwaitsSubmission() != want[0] || o.AwaitsConfirmation() != want[1] {
+			t.Errorf("%s: awaits submission %v, confirmation %v; want %v", s, o.AwaitsSubmission(), o.AwaitsConfirmation(), want)
+		}
 	}
 }

@@ -32,6 +32,8 @@ const (
 
 	SKOrder       = "ORDER"
 	HistoryPrefix = "H#"
+	// TrackPrefix + track name is the sort key of a waiting track's index item (tracks.go).
+	TrackPrefix = "TRACK#"
 )
 
 // maxAttempts bounds the optimistic retries of Update and the conflict retries of Create.
@@ -53,7 +55,7 @@ func New(db *dynamodb.Client, table string) *Store { return &Store{db: db, table
 // existing: one durable write per order.
 func (s *Store) Create(ctx context.Context, o *order.Order) error {
 	o.Version = 1
-	items, err := s.writes(o, 0, nil)
+	items, err := s.writes(o, 0, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -121,7 +123,7 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*order.Order) err
 		if err != nil {
 			return nil, err
 		}
-		seen, known := o.Version, len(o.History)
+		seen, known, tracks := o.Version, len(o.History), trackSnapshot(o)
 		if err := fn(o); err != nil {
 			if errors.Is(err, order.ErrNoChange) {
 				return o, nil
@@ -134,7 +136,7 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*order.Order) err
 			ExpressionAttributeNames:  map[string]string{"#v": AttrVersion},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":seen": num(seen)},
 		}
-		items, err := s.writes(o, known, cond)
+		items, err := s.writes(o, known, tracks, cond)
 		if err != nil {
 			return nil, err
 		}
@@ -191,12 +193,17 @@ func (s *Store) NeedingWork(ctx context.Context, st order.State, before time.Tim
 	return out, nil
 }
 
-// writes builds the transaction for an order and its history entries from index known on. cond,
-// when set, carries the order item's condition; without it the order must not exist yet.
-func (s *Store) writes(o *order.Order, known int, cond *types.Put) ([]types.TransactWriteItem, error) {
+// writes builds the transaction for an order, its history entries from index known on, and the
+// index items of the tracks that changed since before. cond, when set, carries the order item's
+// condition; without it the order must not exist yet.
+func (s *Store) writes(o *order.Order, known int, before map[order.TrackName]order.Track, cond *types.Put) ([]types.TransactWriteItem, error) {
 	fresh := o.History[known:]
-	if len(fresh)+1 > maxTransactItems {
-		return nil, fmt.Errorf("order %s: %d history entries in one write, at most %d", o.ID, len(fresh), maxTransactItems-1)
+	trackItems, err := s.trackWrites(o, before)
+	if err != nil {
+		return nil, err
+	}
+	if len(fresh)+len(trackItems)+1 > maxTransactItems {
+		return nil, fmt.Errorf("order %s: %d history entries in one write, at most %d", o.ID, len(fresh), maxTransactItems-1-len(trackItems))
 	}
 	doc, err := json.Marshal(o)
 	if err != nil {
@@ -222,8 +229,9 @@ func (s *Store) writes(o *order.Order, known int, cond *types.Put) ([]types.Tran
 		put.ConditionExpression = aws.String("attribute_not_exists(#pk)")
 		put.ExpressionAttributeNames = map[string]string{"#pk": AttrPK}
 	}
-	items := make([]types.TransactWriteItem, 0, len(fresh)+1)
+	items := make([]types.TransactWriteItem, 0, len(fresh)+len(trackItems)+1)
 	items = append(items, types.TransactWriteItem{Put: put})
+	items = append(items, trackItems...)
 	for _, e := range fresh {
 		ev, err := json.Marshal(e)
 		if err != nil {

@@ -97,3 +97,26 @@ func (s *Store) NeedingWork(_ context.Context, st order.State, before time.Time,
 	}
 	return out, nil
 }
+
+// TracksNeedingWork implements order.Repository.
+func (s *Store) TracksNeedingWork(_ context.Context, name order.TrackName, st order.TrackState, before time.Time, limit int) ([]order.TrackWork, error) {
+	s.mu.RLock()
+	var out []order.TrackWork
+	for _, o := range s.orders {
+		if t := o.Track(name); t != nil && t.Waiting && t.State == st && t.UpdatedAt.Before(before) {
+			c := o.Clone()
+			out = append(out, order.TrackWork{OrderID: o.ID, Track: *c.Track(name)})
+		}
+	}
+	s.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Track.UpdatedAt.Equal(out[j].Track.UpdatedAt) {
+			return out[i].Track.UpdatedAt.Before(out[j].Track.UpdatedAt)
+		}
+		return out[i].OrderID < out[j].OrderID
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}

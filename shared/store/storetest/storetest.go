@@ -28,6 +28,7 @@ func Run(t *testing.T, newRepo func(t *testing.T) order.Repository) {
 		"ConcurrentUpdatesAllLandByRetries": concurrentUpdates,
 		"NeedingWorkListsOnlyWaitingOrders": needingWork,
 		"LongHistoryRoundTrips":             longHistory,
+		"TracksNeedingWorkFollowTheirState": tracksNeedingWork,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -348,4 +349,85 @@ func ids(os []*order.Order) string {
 		s += o.ID
 	}
 	return s
+}
+
+// shipping is a track of the contract's own: waiting while a write is due, settled once written.
+var shipping = order.NewMachine("shipping", []order.TrackState{"DUE"}, map[order.TrackState]order.TrackFacts{
+	"DUE":     {Next: []order.TrackState{"WRITTEN"}, NeedsWork: true},
+	"WRITTEN": {Next: []order.TrackState{"DUE"}},
+})
+
+func tracksNeedingWork(t *testing.T, r order.Repository) {
+	ctx := context.Background()
+	mk := func(ref string, minutes int, states ...order.TrackState) string {
+		o, err := order.New(order.SourceDealer, ref, t0, actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range states {
+			_, err := r.Update(ctx, o.ID, func(o *order.Order) error {
+				return o.MoveTrack(shipping, s, order.Change{At: t0.Add(time.Duration(minutes) * time.Minute), By: actor,
+					Call: &order.PartnerCall{Partner: "shipping", Operation: "write", Outcome: string(s)}})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return o.ID
+	}
+	older := mk("t-older", 1, "DUE")
+	old := mk("t-old", 2, "DUE")
+	mk("t-new", 30, "DUE")
+	mk("t-written", 3, "DUE", "WRITTEN")
+	mk("t-none", 0)
+
+	list := func(before time.Duration, limit int) string {
+		got, err := r.TracksNeedingWork(ctx, "shipping", "DUE", t0.Add(before), limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := ""
+		for i, w := range got {
+			if w.Track.State != "DUE" || w.Track.LastCall == nil || w.Track.LastCall.Outcome != "DUE" {
+				t.Fatalf("listed track %+v", w.Track)
+			}
+			if i > 0 {
+				s += ","
+			}
+			s += w.OrderID
+		}
+		return s
+	}
+	if got := list(10*time.Minute, 10); got != older+","+old {
+		t.Fatalf("DUE before +10m = %s, want %s,%s", got, older, old)
+	}
+	if got := list(time.Hour, 1); got != older {
+		t.Fatalf("limit 1 = %s", got)
+	}
+	if got, _ := r.TracksNeedingWork(ctx, "shipping", "WRITTEN", t0.Add(time.Hour), 10); len(got) != 0 {
+		t.Fatalf("a settled track is listed: %+v", got)
+	}
+	if got, _ := r.NeedingWork(ctx, order.Received, t0.Add(time.Hour), 0); len(got) != 5 {
+		t.Fatalf("track index items leak into the order index: %d RECEIVED orders, want 5", len(got))
+	}
+	// The index follows the track back when it waits again, and the order keeps every move.
+	if _, err := r.Update(ctx, "dealer-t-written", func(o *order.Order) error {
+		return o.MoveTrack(shipping, "DUE", order.Change{At: t0.Add(4 * time.Minute), By: actor,
+			Call: &order.PartnerCall{Partner: "shipping", Operation: "refused", Outcome: "DUE"}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(10*time.Minute, 10); got != older+","+old+",dealer-t-written" {
+		t.Fatalf("after a track waits again: %s", got)
+	}
+	o, err := r.Get(ctx, "dealer-t-written")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.History) != 4 || o.History[3].Track != "shipping" || o.History[3].TrackFrom != "WRITTEN" || o.Track("shipping").State != "DUE" {
+		t.Fatalf("history %+v, track %+v", o.History, o.Track("shipping"))
+	}
 }
