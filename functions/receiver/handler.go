@@ -32,9 +32,6 @@ const (
 	MaxDealerBody      = 2 << 20
 )
 
-// batchWriters bounds the concurrent store writes of one dealer batch.
-const batchWriters = 16
-
 // Handler is the webhook receiver: it authenticates, validates and hands each purchase to intake.
 type Handler struct {
 	Intake            *intake.Service
@@ -102,25 +99,6 @@ func (h *Handler) marketplace(ctx context.Context, req events.APIGatewayV2HTTPRe
 	return respond(statusOf(out), acceptance(out))
 }
 
-// dealerResult is one line of the answer to a dealer batch.
-type dealerResult struct {
-	Index            int                `json:"index"`
-	ExternalSystemID string             `json:"externalSystemId,omitempty"`
-	OrderID          string             `json:"orderId,omitempty"`
-	Status           string             `json:"status"` // accepted, duplicate, rejected, failed
-	State            order.State        `json:"state,omitempty"`
-	Reason           string             `json:"reason,omitempty"`
-	Error            *intake.InputError `json:"error,omitempty"`
-}
-
-type dealerAnswer struct {
-	Accepted   int            `json:"accepted"`
-	Duplicates int            `json:"duplicates"`
-	Rejected   int            `json:"rejected"`
-	Failed     int            `json:"failed"`
-	Results    []dealerResult `json:"results"`
-}
-
 func (h *Handler) dealer(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
 	const route = "dealer"
 	body, resp, ok := h.rawBody(ctx, req, route, MaxDealerBody)
@@ -146,67 +124,13 @@ func (h *Handler) dealer(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.badInput(ctx, route, err)
 	}
 
-	ans := dealerAnswer{Results: make([]dealerResult, len(items))}
-	first := make(map[string]int, len(items))
-	var work []int
-	for i, it := range items {
-		r := &ans.Results[i]
-		r.Index, r.ExternalSystemID = it.Index, it.ExternalSystemID
-		switch {
-		case it.Err != nil:
-			r.Status, r.Error = "rejected", it.Err
-		case first[it.Order.ID] > 0:
-			r.Status, r.OrderID = "duplicate", it.Order.ID
-			r.Reason = "same externalSystemId as purchase " + strconv.Itoa(first[it.Order.ID]-1) + " of this batch"
-		default:
-			first[it.Order.ID] = i + 1
-			r.OrderID = it.Order.ID
-			work = append(work, i)
-		}
-	}
-
-	sem := make(chan struct{}, batchWriters)
-	var wg sync.WaitGroup
-	for _, i := range work {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			r := &ans.Results[i]
-			out, err := h.Intake.Accept(ctx, items[i].Order, by)
-			if err != nil {
-				h.Log.ErrorContext(ctx, "store failed", "route", route, "order", items[i].Order.ID, "error", err.Error())
-				r.Status, r.Reason = "failed", "could not be stored; retry the batch"
-				return
-			}
-			a := acceptance(out)
-			r.Status, r.State, r.Reason = a.Status, a.State, a.Reason
-		}()
-	}
-	wg.Wait()
-
+	ans := h.Intake.AcceptBatch(ctx, items, by)
 	for _, r := range ans.Results {
-		switch r.Status {
-		case "accepted":
-			ans.Accepted++
-		case "duplicate":
-			ans.Duplicates++
-		case "rejected":
-			ans.Rejected++
-		case "failed":
-			ans.Failed++
+		if r.Cause != nil {
+			h.Log.ErrorContext(ctx, "store failed", "route", route, "order", r.OrderID, "error", r.Cause.Error())
 		}
 	}
-	status := http.StatusOK
-	switch {
-	case ans.Failed > 0:
-		// Stored items are duplicates on the retry, so resending the whole batch is safe.
-		status = http.StatusServiceUnavailable
-	case ans.Accepted > 0:
-		status = http.StatusAccepted
-	case ans.Duplicates == 0:
-		status = http.StatusBadRequest
-	}
+	status := ans.HTTPStatus()
 	h.Log.InfoContext(ctx, "dealer batch", "route", route, "status", status, "purchases", len(items),
 		"accepted", ans.Accepted, "duplicates", ans.Duplicates, "rejected", ans.Rejected, "failed", ans.Failed)
 	return respond(status, ans)
@@ -305,9 +229,9 @@ type acceptedBody struct {
 
 func acceptance(out intake.Outcome) acceptedBody {
 	if out.Duplicate {
-		return acceptedBody{OrderID: out.OrderID, Status: "duplicate"}
+		return acceptedBody{OrderID: out.OrderID, Status: out.Status()}
 	}
-	return acceptedBody{OrderID: out.OrderID, Status: "accepted", State: out.State, Reason: out.Reason}
+	return acceptedBody{OrderID: out.OrderID, Status: out.Status(), State: out.State, Reason: out.Reason}
 }
 
 func statusOf(out intake.Outcome) int {

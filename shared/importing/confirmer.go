@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/plenigo"
+	"github.com/orderhub/orderhub/shared/records"
 )
 
 // CheckpointImportLog names the import log reader's checkpoint and lease.
@@ -21,11 +23,11 @@ const CheckpointImportLog = "plenigo-import-log"
 // pages through the log since its checkpoint (a page holds up to 100 entries, so a thousand imports
 // cost about ten calls), and checks orders that got no entry one by one, as a fallback.
 type Confirmer struct {
-	Orders      order.Repository
-	Checkpoints Checkpoints
-	Plenigo     *plenigo.Client
-	Now         func() time.Time
-	Log         *slog.Logger
+	Orders  order.Repository
+	Records records.Store // the log checkpoint and the run's lease
+	Plenigo *plenigo.Client
+	Now     func() time.Time
+	Log     *slog.Logger
 	// Owner identifies this run for the lease (the request id).
 	// Overlap re-reads this much of the log before the checkpoint, for entries written late.
 	Overlap time.Duration
@@ -60,7 +62,7 @@ func (c *Confirmer) Run(ctx context.Context, by order.Actor) (Stats, error) {
 	if owner == "" {
 		owner = strconv.FormatInt(c.Now().UnixNano(), 10)
 	}
-	ok, err := c.Checkpoints.AcquireLease(ctx, CheckpointImportLog, owner, c.Now(), c.LeaseTTL)
+	ok, err := c.Records.AcquireLease(ctx, CheckpointImportLog, owner, c.Now(), c.LeaseTTL)
 	if err != nil {
 		return st, fmt.Errorf("acquire lease: %w", err)
 	}
@@ -69,13 +71,13 @@ func (c *Confirmer) Run(ctx context.Context, by order.Actor) (Stats, error) {
 		return st, nil
 	}
 	defer func() {
-		if err := c.Checkpoints.ReleaseLease(context.WithoutCancel(ctx), CheckpointImportLog, owner); err != nil {
+		if err := c.Records.ReleaseLease(context.WithoutCancel(ctx), CheckpointImportLog, owner); err != nil {
 			c.Log.WarnContext(ctx, "release lease", "error", err.Error())
 		}
 	}()
 
-	cp, err := c.Checkpoints.LoadCheckpoint(ctx, CheckpointImportLog)
-	if err != nil {
+	cp, version, err := records.Get[Checkpoint](ctx, c.Records, kindCheckpoint, CheckpointImportLog)
+	if err != nil && !errors.Is(err, records.ErrNotFound) {
 		return st, fmt.Errorf("load checkpoint: %w", err)
 	}
 	since := cp.Since.Add(-c.Overlap)
@@ -128,8 +130,8 @@ func (c *Confirmer) Run(ctx context.Context, by order.Actor) (Stats, error) {
 		}
 	}
 	if newest.After(cp.Since) || st.Entries > 0 {
-		err := c.Checkpoints.SaveCheckpoint(ctx, CheckpointImportLog, Checkpoint{Since: newest, Applied: applied, Version: cp.Version})
-		if err != nil && !errors.Is(err, ErrStaleCheckpoint) {
+		err := c.Records.Save(ctx, kindCheckpoint, CheckpointImportLog, Checkpoint{Since: newest, Applied: applied}, version)
+		if err != nil && !errors.Is(err, records.ErrStale) {
 			return st, fmt.Errorf("save checkpoint: %w", err)
 		}
 	}
@@ -155,19 +157,17 @@ func (c *Confirmer) applyPage(ctx context.Context, page []plenigo.LogEntry, by o
 	}
 	reached := make([]order.State, len(page))
 	ok := make([]bool, len(page))
-	sem := make(chan struct{}, parallelWrites)
-	var wg sync.WaitGroup
+	var g errgroup.Group
+	g.SetLimit(parallelWrites)
 	for _, key := range keys {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
+		g.Go(func() error {
 			for _, i := range groups[key] {
 				reached[i], ok[i] = c.apply(ctx, page[i], by)
 			}
-		}()
+			return nil // each entry's outcome is in reached and ok
+		})
 	}
-	wg.Wait()
+	_ = g.Wait()
 	return reached, ok
 }
 
@@ -183,7 +183,7 @@ func (c *Confirmer) apply(ctx context.Context, e plenigo.LogEntry, by order.Acto
 	for _, id := range order.OrderIDsForImportKey(e.ExternalSystemID) {
 		_, err := c.Orders.Update(ctx, id, func(o *order.Order) error {
 			reached = ""
-			if o.State != order.ImportSubmitted && o.State != order.Queued && o.State != order.Retrying {
+			if !o.AwaitsConfirmation() {
 				return order.ErrNoChange
 			}
 			call := &order.PartnerCall{Partner: "plenigo", Operation: "import log", Detail: fmt.Sprintf("entry %d", e.ID)}
@@ -262,7 +262,7 @@ func (c *Confirmer) confirmDirectly(ctx context.Context, key string, by order.Ac
 		if err != nil {
 			return "", false
 		}
-		if o.State != order.ImportSubmitted && o.State != order.Queued && o.State != order.Retrying {
+		if !o.AwaitsConfirmation() {
 			return "", true
 		}
 		found := map[string]string{}
@@ -281,7 +281,7 @@ func (c *Confirmer) confirmDirectly(ctx context.Context, key string, by order.Ac
 		var reached order.State
 		_, err = c.Orders.Update(ctx, o.ID, func(cur *order.Order) error {
 			reached = ""
-			if cur.State != order.ImportSubmitted && cur.State != order.Queued && cur.State != order.Retrying {
+			if !cur.AwaitsConfirmation() {
 				return order.ErrNoChange
 			}
 			for k, pid := range found {

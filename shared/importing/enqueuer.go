@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/orderhub/orderhub/shared/order"
 )
@@ -42,13 +43,10 @@ func (e *Enqueuer) enqueue(ctx context.Context, ids []string, by order.Actor, re
 	// Each id is one read and one write; run them side by side, as a batch holds up to 100.
 	marked := make([]bool, len(ids))
 	bad := make([]bool, len(ids))
-	sem := make(chan struct{}, parallelWrites)
-	var wg sync.WaitGroup
+	var g errgroup.Group
+	g.SetLimit(parallelWrites)
 	for i, id := range ids {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
+		g.Go(func() error {
 			o, err := e.Orders.Update(ctx, id, func(o *order.Order) error {
 				switch o.State {
 				case order.Received:
@@ -71,9 +69,10 @@ func (e *Enqueuer) enqueue(ctx context.Context, ids []string, by order.Actor, re
 			default:
 				marked[i] = o.State == order.Queued
 			}
-		}()
+			return nil // each id's outcome is in bad and marked
+		})
 	}
-	wg.Wait()
+	_ = g.Wait()
 	var send, failed []string
 	for i, id := range ids {
 		switch {

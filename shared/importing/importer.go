@@ -70,7 +70,7 @@ func (im *Importer) Import(ctx context.Context, orderIDs []string, by order.Acto
 		case err != nil:
 			im.Log.ErrorContext(ctx, "load order", "order", id, "error", err.Error())
 			results[id] = Result{Outcome: Retry, Delay: RetryBase}
-		case o.State != order.Queued && o.State != order.Retrying:
+		case !o.AwaitsSubmission():
 			results[id] = Result{Outcome: Done} // already past this step
 		default:
 			work = append(work, o)
@@ -129,7 +129,7 @@ func (im *Importer) submit(ctx context.Context, orders []*order.Order, customerC
 				call.Detail = "promise " + res.PromiseID
 			}
 			results[o.ID] = im.update(ctx, o.ID, func(cur *order.Order) error {
-				if cur.State != order.Queued && cur.State != order.Retrying {
+				if !cur.AwaitsSubmission() {
 					return order.ErrNoChange
 				}
 				cur.Customer.PlenigoCustomerID = o.Customer.PlenigoCustomerID
@@ -165,7 +165,7 @@ func (im *Importer) failOrRetry(ctx context.Context, o *order.Order, by order.Ac
 	}
 	if kind == partner.Permanent {
 		return im.update(ctx, o.ID, func(cur *order.Order) error {
-			if cur.State != order.Queued && cur.State != order.Retrying {
+			if !cur.AwaitsSubmission() {
 				return order.ErrNoChange
 			}
 			return cur.MoveTo(order.ImportFailed, order.Change{At: im.Now(), By: by, Reason: "plenigo refused the order: " + err.Error(), Call: call})
@@ -173,7 +173,7 @@ func (im *Importer) failOrRetry(ctx context.Context, o *order.Order, by order.Ac
 	}
 	attempts := 0
 	r := im.update(ctx, o.ID, func(cur *order.Order) error {
-		if cur.State != order.Queued && cur.State != order.Retrying {
+		if !cur.AwaitsSubmission() {
 			return order.ErrNoChange
 		}
 		attempts = cur.Attempts + 1

@@ -29,7 +29,6 @@ var by = order.Actor{Function: "test", RequestID: "r1"}
 type rig struct {
 	sim       *plenigosim.Sim
 	orders    *memstore.Store
-	control   *memstore.Control
 	importer  *importing.Importer
 	confirmer *importing.Confirmer
 	queue     *memQueue
@@ -49,9 +48,9 @@ func newRig(t *testing.T, cfg plenigosim.Config) *rig {
 	pc := plenigo.New(srv.URL+plenigosim.Prefix, secrets.Static{"tok"}, srv.Client())
 	pc.Backoff = backoff.Policy{Base: time.Millisecond, Cap: 2 * time.Millisecond}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r := &rig{sim: sim, orders: memstore.New(), control: memstore.NewControl(), queue: &memQueue{}}
-	r.importer = &importing.Importer{Orders: r.orders, Customers: &importing.CachedCustomers{Next: r.control}, Plenigo: pc, Now: time.Now, Log: log, MaxItemsPerCall: 50}
-	r.confirmer = &importing.Confirmer{Orders: r.orders, Checkpoints: r.control, Plenigo: pc, Now: time.Now, Log: log,
+	r := &rig{sim: sim, orders: memstore.New(), queue: &memQueue{}}
+	r.importer = &importing.Importer{Orders: r.orders, Customers: &importing.CachedCustomers{Next: importing.StoredCustomers{Records: r.orders}}, Plenigo: pc, Now: time.Now, Log: log, MaxItemsPerCall: 50}
+	r.confirmer = &importing.Confirmer{Orders: r.orders, Records: r.orders, Plenigo: pc, Now: time.Now, Log: log,
 		Overlap: time.Minute, FirstLook: time.Hour, StaleAfter: time.Hour, GiveUpAfter: 24 * time.Hour, LeaseTTL: time.Minute, PageSize: 100}
 	r.enqueuer = &importing.Enqueuer{Orders: r.orders, Queue: r.queue, Now: time.Now, Log: log, ReceivedAge: time.Minute, QueuedAge: time.Hour, SweepLimit: 100}
 	return r
@@ -173,7 +172,7 @@ func TestPermanentRefusalFailsOnlyTheBadOrder(t *testing.T) {
 	}
 }
 
-func TestTransientFailureRetriesWithGrowingDelay(t *testing.T) {
+func TestTransientFailureRetriesWithinTheBackoffWindow(t *testing.T) {
 	r := newRig(t, plenigosim.Config{})
 	ctx := context.Background()
 	id := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
@@ -190,7 +189,8 @@ func TestTransientFailureRetriesWithGrowingDelay(t *testing.T) {
 	if o.State != order.Retrying || o.Attempts != 2 {
 		t.Fatalf("after two failed runs: %s attempts %d", o.State, o.Attempts)
 	}
-	if delays[0] < importing.RetryBase/2 || delays[0] > importing.RetryBase || delays[1] < importing.RetryBase || delays[1] > 2*importing.RetryBase {
+	// The shared backoff: attempt n waits between RetryBase/2 and RetryBase·2^(n-1).
+	if delays[0] < importing.RetryBase/2 || delays[0] > importing.RetryBase || delays[1] < importing.RetryBase/2 || delays[1] > 2*importing.RetryBase {
 		t.Fatalf("delays %v do not follow the schedule", delays)
 	}
 	if res := r.importer.Import(ctx, []string{id}, by); res[id].Outcome != importing.Done {
@@ -255,7 +255,7 @@ func TestConfirmerAppliesTheLogOnce(t *testing.T) {
 func TestOverlappingRunsSkipByLease(t *testing.T) {
 	r := newRig(t, plenigosim.Config{})
 	ctx := context.Background()
-	if ok, _ := r.control.AcquireLease(ctx, importing.CheckpointImportLog, "other", time.Now(), time.Minute); !ok {
+	if ok, _ := r.orders.AcquireLease(ctx, importing.CheckpointImportLog, "other", time.Now(), time.Minute); !ok {
 		t.Fatal("could not take the lease")
 	}
 	st, err := r.confirmer.Run(ctx, by)
@@ -273,7 +273,7 @@ func TestConcurrentRunsWithoutLeaseStillApplyOnce(t *testing.T) {
 	}
 	r.importer.Import(ctx, ids, by)
 	time.Sleep(30 * time.Millisecond)
-	r.confirmer.Checkpoints = noLease{r.control} // as if the lease had expired under a slow run
+	r.confirmer.Records = noLease{r.orders} // as if the lease had expired under a slow run
 	var wg sync.WaitGroup
 	imported := make([]int, 2)
 	for i := range 2 {
@@ -387,7 +387,7 @@ func (q *memQueue) Send(_ context.Context, ids []string) ([]string, error) {
 }
 
 // noLease grants every lease, to show that applying the log is safe even when two runs overlap.
-type noLease struct{ *memstore.Control }
+type noLease struct{ *memstore.Store }
 
 func (noLease) AcquireLease(context.Context, string, string, time.Time, time.Duration) (bool, error) {
 	return true, nil

@@ -6,6 +6,9 @@ import (
 	"time"
 )
 
+// The ports the import steps need. Customers and checkpoints are records of the import's own, kept
+// over the shared records port (records.Store) by records.go; the queue is shared/queue on SQS.
+
 // CustomerRecord is what orderhub remembers of a plenigo customer, so the next order of the same
 // email costs no plenigo call.
 type CustomerRecord struct {
@@ -29,24 +32,7 @@ var ErrUnknownCustomer = errors.New("customer not known")
 type Checkpoint struct {
 	Since   time.Time           `json:"since"`
 	Applied map[int64]time.Time `json:"applied,omitempty"` // entry id → the change applied
-	Version int                 `json:"-"`
 }
-
-// Checkpoints stores reader positions and short leases, so overlapping scheduled runs do not
-// work at the same time.
-type Checkpoints interface {
-	// LoadCheckpoint returns the checkpoint, the zero one (Version 0) if there is none.
-	LoadCheckpoint(ctx context.Context, name string) (Checkpoint, error)
-	// SaveCheckpoint stores cp if nobody saved since cp.Version was read; ErrStaleCheckpoint otherwise.
-	SaveCheckpoint(ctx context.Context, name string, cp Checkpoint) error
-	// AcquireLease takes the lease name for owner until now+ttl, unless another owner holds it.
-	AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error)
-	// ReleaseLease gives the lease up if owner holds it.
-	ReleaseLease(ctx context.Context, name, owner string) error
-}
-
-// ErrStaleCheckpoint means another run saved the checkpoint first.
-var ErrStaleCheckpoint = errors.New("checkpoint changed since it was read")
 
 // Queue carries import jobs (order ids) to the worker.
 type Queue interface {

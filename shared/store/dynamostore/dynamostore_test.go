@@ -5,6 +5,7 @@ import (
 
 	"github.com/orderhub/orderhub/local/localaws"
 	"github.com/orderhub/orderhub/shared/order"
+	"github.com/orderhub/orderhub/shared/records"
 	"github.com/orderhub/orderhub/shared/store/dynamostore"
 	"github.com/orderhub/orderhub/shared/store/storetest"
 )
@@ -35,8 +36,8 @@ func TestCreateIsOneRequest(t *testing.T) {
 	}
 }
 
-func TestControlContract(t *testing.T) {
-	storetest.RunControl(t, func(t *testing.T) storetest.Control {
+func TestRecordsContract(t *testing.T) {
+	storetest.RunRecords(t, func(t *testing.T) records.Store {
 		db, table, _ := localaws.TestTable(t, "OrdersTable")
 		return dynamostore.New(db, table)
 	})

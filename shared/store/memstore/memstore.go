@@ -1,5 +1,5 @@
-// Package memstore is an in-memory order.Repository for domain tests and benchmarks. It passes the
-// same contract suite (store/storetest) as the DynamoDB store, optimistic retries included.
+// Package memstore is an in-memory order.Repository and records.Store for domain tests and
+// benchmarks. It passes the same contract suites (store/storetest) as the DynamoDB store.
 package memstore
 
 import (
@@ -15,14 +15,18 @@ import (
 // maxAttempts bounds Update's optimistic retries, as in the DynamoDB store.
 const maxAttempts = 10
 
-// Store keeps orders in a map. The zero value is not usable; call New.
+// Store keeps orders, records and leases in maps. The zero value is not usable; call New.
 type Store struct {
-	mu     sync.RWMutex
-	orders map[string]*order.Order
+	mu      sync.RWMutex
+	orders  map[string]*order.Order
+	records map[string]record
+	leases  map[string]lease
 }
 
 // New returns an empty store.
-func New() *Store { return &Store{orders: make(map[string]*order.Order)} }
+func New() *Store {
+	return &Store{orders: map[string]*order.Order{}, records: map[string]record{}, leases: map[string]lease{}}
+}
 
 // Create implements order.Repository.
 func (s *Store) Create(_ context.Context, o *order.Order) error {

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/orderhub/orderhub/shared/order"
+	"github.com/orderhub/orderhub/shared/records"
 	"github.com/orderhub/orderhub/shared/store/storetest"
 )
 
@@ -11,6 +12,6 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, func(*testing.T) order.Repository { return New() })
 }
 
-func TestControlContract(t *testing.T) {
-	storetest.RunControl(t, func(*testing.T) storetest.Control { return NewControl() })
+func TestRecordsContract(t *testing.T) {
+	storetest.RunRecords(t, func(*testing.T) records.Store { return New() })
 }

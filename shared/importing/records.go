@@ -1,0 +1,36 @@
+package importing
+
+import (
+	"context"
+	"errors"
+
+	"github.com/orderhub/orderhub/shared/records"
+)
+
+// Record kinds of the import steps.
+const (
+	kindCustomer   = "CUSTOMER"
+	kindCheckpoint = "CHECKPOINT"
+)
+
+// StoredCustomers keeps CustomerRecords in a records.Store, by email.
+type StoredCustomers struct{ Records records.Store }
+
+// GetCustomer implements Customers.
+func (s StoredCustomers) GetCustomer(ctx context.Context, email string) (CustomerRecord, error) {
+	rec, _, err := records.Get[CustomerRecord](ctx, s.Records, kindCustomer, email)
+	if errors.Is(err, records.ErrNotFound) {
+		return rec, ErrUnknownCustomer
+	}
+	return rec, err
+}
+
+// PutCustomer implements Customers. The record is true whoever wrote it last, so no version check.
+func (s StoredCustomers) PutCustomer(ctx context.Context, c CustomerRecord) error {
+	return s.Records.Save(ctx, kindCustomer, c.Email, c, records.Any)
+}
+
+// DeleteCustomer implements Customers.
+func (s StoredCustomers) DeleteCustomer(ctx context.Context, email string) error {
+	return s.Records.Delete(ctx, kindCustomer, email)
+}
