@@ -1,16 +1,16 @@
 package enqueuer
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/orderhub/orderhub/shared/importing"
+	"github.com/orderhub/orderhub/shared/lambdafn"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/store/dynamostore"
 )
@@ -23,66 +23,74 @@ type Handler struct {
 	Log      *slog.Logger
 }
 
-// Handle dispatches on the event's shape: stream records, or a scheduled sweep.
+// trigger is either event the enqueuer is invoked with: a batch of stream records, or the
+// schedule's Input ({"action":"sweep"}, template.yaml).
+type trigger struct {
+	Records []events.DynamoDBEventRecord `json:"Records"`
+	Action  string                       `json:"action"`
+}
+
+// ActionSweep is the schedule's action.
+const ActionSweep = "sweep"
+
+// errUnknownEvent is returned for an event that is neither trigger, so it is retried and then lands
+// in the schedule's or the stream's dead-letter queue for a person to see.
+var errUnknownEvent = errors.New(`neither stream records nor {"action":"sweep"}`)
+
+// Handle serves one invocation, from the stream or from the schedule.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
-	if bytes.Contains(raw, []byte(`"Records"`)) {
-		var ev events.DynamoDBEvent
-		if err := json.Unmarshal(raw, &ev); err != nil {
-			return nil, fmt.Errorf("decode stream event: %w", err)
+	var ev trigger
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return nil, fmt.Errorf("decode event: %w", err)
+	}
+	switch {
+	case len(ev.Records) > 0:
+		return h.Stream(ctx, ev.Records), nil
+	case ev.Action == ActionSweep:
+		n, err := h.Enqueuer.Sweep(ctx, lambdafn.Actor(ctx, h.Function))
+		if err != nil {
+			h.Log.ErrorContext(ctx, "sweep failed", "enqueued", n, "error", err.Error())
+			return nil, err
 		}
-		return h.Stream(ctx, ev), nil
+		h.Log.InfoContext(ctx, "sweep", "enqueued", n)
+		return map[string]int{"enqueued": n}, nil
 	}
-	n, err := h.Enqueuer.Sweep(ctx, h.actor(ctx))
-	if err != nil {
-		h.Log.ErrorContext(ctx, "sweep failed", "enqueued", n, "error", err.Error())
-		return nil, err
-	}
-	h.Log.InfoContext(ctx, "sweep", "enqueued", n)
-	return map[string]int{"enqueued": n}, nil
+	h.Log.ErrorContext(ctx, "unknown event", "error", errUnknownEvent.Error())
+	return nil, errUnknownEvent
 }
 
 // Stream enqueues the orders of a batch of stream records. When some cannot be enqueued it reports
 // the first of them by sequence number: Lambda then checkpoints the records before it and retries
 // from it (re-enqueueing a record after it is harmless).
-func (h *Handler) Stream(ctx context.Context, ev events.DynamoDBEvent) events.DynamoDBEventResponse {
+func (h *Handler) Stream(ctx context.Context, records []events.DynamoDBEventRecord) events.DynamoDBEventResponse {
 	var ids []string
 	seq := map[string]string{} // order id → sequence number of its first record
-	for _, r := range ev.Records {
-		img := r.Change.NewImage
-		if r.EventName == "REMOVE" || img[dynamostore.AttrSK].String() != dynamostore.SKOrder ||
-			img[dynamostore.AttrState].String() != string(order.Received) {
+	for _, c := range dynamostore.Changes(records) {
+		if c.NewState != order.Received {
 			continue // the event filter should keep these out; never act on them
 		}
-		id := img[dynamostore.AttrPK].String()
-		if _, dup := seq[id]; !dup {
-			seq[id] = r.Change.SequenceNumber
-			ids = append(ids, id)
+		if _, dup := seq[c.OrderID]; !dup {
+			seq[c.OrderID] = c.Seq
+			ids = append(ids, c.OrderID)
 		}
 	}
 	if len(ids) == 0 {
 		return events.DynamoDBEventResponse{}
 	}
-	failed, _ := h.Enqueuer.Enqueue(ctx, ids, h.actor(ctx))
+	failed, _ := h.Enqueuer.Enqueue(ctx, ids, lambdafn.Actor(ctx, h.Function))
 	h.Log.InfoContext(ctx, "enqueued", "orders", len(ids)-len(failed), "failed", len(failed))
 	if len(failed) == 0 {
 		return events.DynamoDBEventResponse{}
 	}
-	bad := map[string]bool{}
+	// Report the earliest record of a failed order: everything before it is done.
+	bad := make(map[string]bool, len(failed))
 	for _, id := range failed {
 		bad[id] = true
 	}
-	for _, r := range ev.Records {
-		if id := r.Change.NewImage[dynamostore.AttrPK].String(); bad[id] && seq[id] == r.Change.SequenceNumber {
-			return events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{{ItemIdentifier: r.Change.SequenceNumber}}}
+	for _, id := range ids { // ids are in stream order
+		if bad[id] {
+			return events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{{ItemIdentifier: seq[id]}}}
 		}
 	}
 	return events.DynamoDBEventResponse{}
-}
-
-func (h *Handler) actor(ctx context.Context) order.Actor {
-	a := order.Actor{Function: h.Function}
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		a.RequestID = lc.AwsRequestID
-	}
-	return a
 }

@@ -4,10 +4,8 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/aws/aws-lambda-go/lambdacontext"
-
 	"github.com/orderhub/orderhub/shared/importing"
-	"github.com/orderhub/orderhub/shared/order"
+	"github.com/orderhub/orderhub/shared/lambdafn"
 )
 
 // Handler is the status poller. Its plenigo half confirms imports from plenigo's import log.
@@ -19,11 +17,7 @@ type Handler struct {
 
 // Handle runs one scheduled poll. The scheduler's payload carries nothing the poll needs.
 func (h *Handler) Handle(ctx context.Context) (importing.Stats, error) {
-	a := order.Actor{Function: h.Function}
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		a.RequestID = lc.AwsRequestID
-	}
-	st, err := h.Confirmer.Run(ctx, a)
+	st, err := h.Confirmer.Run(ctx, lambdafn.Actor(ctx, h.Function))
 	if err != nil {
 		h.Log.ErrorContext(ctx, "plenigo import log poll failed", "error", err.Error(), "pages", st.Pages, "entries", st.Entries)
 		return st, err

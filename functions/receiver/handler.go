@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/orderhub/orderhub/shared/intake"
+	"github.com/orderhub/orderhub/shared/lambdafn"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/secrets"
 	"github.com/orderhub/orderhub/shared/signature"
@@ -85,7 +85,7 @@ func (h *Handler) marketplace(ctx context.Context, req events.APIGatewayV2HTTPRe
 	if !ok {
 		return resp
 	}
-	by := h.actor(ctx)
+	by := lambdafn.Actor(ctx, h.Function)
 	o, err := intake.ParseMarketplace(body, h.Now(), by)
 	if err != nil {
 		return h.badInput(ctx, route, err)
@@ -118,7 +118,7 @@ func (h *Handler) dealer(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if resp, ok := h.jsonContent(ctx, req, route); !ok {
 		return resp
 	}
-	by := h.actor(ctx)
+	by := lambdafn.Actor(ctx, h.Function)
 	items, err := intake.ParseDealerBatch(body, h.Now(), by)
 	if err != nil {
 		return h.badInput(ctx, route, err)
@@ -199,14 +199,6 @@ func (h *Handler) dealerVerifier(ctx context.Context) (*signature.Verifier, erro
 	}
 	h.verifier, h.verifierFrom = v, vals
 	return v, nil
-}
-
-func (h *Handler) actor(ctx context.Context) order.Actor {
-	a := order.Actor{Function: h.Function}
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		a.RequestID = lc.AwsRequestID
-	}
-	return a
 }
 
 // tokenMatches compares in constant time; hashing first makes the time independent of the length too.

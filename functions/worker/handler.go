@@ -7,10 +7,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/orderhub/orderhub/shared/importing"
-	"github.com/orderhub/orderhub/shared/order"
+	"github.com/orderhub/orderhub/shared/lambdafn"
 	"github.com/orderhub/orderhub/shared/queue"
 )
 
@@ -48,11 +47,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	if len(ids) == 0 {
 		return resp, nil
 	}
-	a := order.Actor{Function: h.Function}
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		a.RequestID = lc.AwsRequestID
-	}
-	results := h.Importer.Import(ctx, ids, a)
+	results := h.Importer.Import(ctx, ids, lambdafn.Actor(ctx, h.Function))
 	retried := 0
 	for _, m := range ev.Records {
 		id, ok := idOf[m.MessageId]

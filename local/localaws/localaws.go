@@ -17,12 +17,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orderhub/orderhub/local/samtemplate"
+	"github.com/orderhub/orderhub/shared/lambdafn"
 )
 
 // Environment variables that point tests and tools at running emulators.
 const (
-	EnvDynamoDB = "ORDERHUB_DYNAMODB_ENDPOINT"
-	EnvSQS      = "ORDERHUB_SQS_ENDPOINT"
+	EnvDynamoDB = lambdafn.EnvDynamoDBEndpoint
+	EnvSQS      = lambdafn.EnvSQSEndpoint
 )
 
 // Region is the region every local client uses.

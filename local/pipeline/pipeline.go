@@ -29,11 +29,10 @@ import (
 	"github.com/orderhub/orderhub/local/samtemplate"
 	"github.com/orderhub/orderhub/local/scenario"
 	"github.com/orderhub/orderhub/shared/importing"
-	"github.com/orderhub/orderhub/shared/intake"
+	"github.com/orderhub/orderhub/shared/lambdafn"
 	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/plenigo"
-	"github.com/orderhub/orderhub/shared/queue"
 	"github.com/orderhub/orderhub/shared/secrets"
 	"github.com/orderhub/orderhub/shared/store/dynamostore"
 )
@@ -103,31 +102,11 @@ func Start(ctx context.Context, o Options) (*Pipeline, error) {
 	}
 	p.Sim = plenigosim.New(simCfg)
 	p.srv = httptest.NewServer(p.Sim)
-	pc := plenigo.New(p.srv.URL+plenigosim.Prefix, secrets.Static{scenario.PlenigoToken}, p.srv.Client())
-	pc.AttemptTimeout = time.Second
-
 	p.Orders = dynamostore.New(p.DB, res.Tables["OrdersTable"])
-	var customers importing.Customers = &importing.CachedCustomers{Next: p.Orders}
-	if o.NoCustomerCache {
-		customers = forgetful{p.Orders}
+	if err := p.build(o, res); err != nil {
+		p.srv.Close()
+		return nil, err
 	}
-	maxItems := o.MaxItemsPerImport
-	if maxItems == 0 {
-		maxItems = 50
-	}
-	jobs := &queue.SQS{Client: p.SQS, URL: res.Queues["ImportQueue"].URL}
-	p.Receiver = &receiver.Handler{Intake: &intake.Service{Orders: p.Orders, Mapping: o.Mapping},
-		MarketplaceTokens: secrets.Static{scenario.MarketplaceToken}, DealerSecrets: secrets.Static{scenario.DealerSecret},
-		Function: "receiver", Log: o.Log.With("function", "receiver"), Now: time.Now}
-	p.Enqueuer = &enqueuer.Handler{Enqueuer: &importing.Enqueuer{Orders: p.Orders, Queue: jobs, Now: time.Now,
-		Log: o.Log.With("function", "enqueuer"), ReceivedAge: 20 * time.Second, QueuedAge: 2 * time.Minute, SweepLimit: 500},
-		Function: "enqueuer", Log: o.Log.With("function", "enqueuer")}
-	p.Worker = &worker.Handler{Importer: &importing.Importer{Orders: p.Orders, Customers: customers, Plenigo: pc, Now: time.Now,
-		Log: o.Log.With("function", "worker"), MaxItemsPerCall: maxItems, RetryBase: o.RetryBase, RetryCap: o.RetryCap},
-		Queue: jobs, Function: "worker", Log: o.Log.With("function", "worker")}
-	p.Poller = &poller.Handler{Confirmer: &importing.Confirmer{Orders: p.Orders, Checkpoints: p.Orders, Plenigo: pc, Now: time.Now,
-		Log: o.Log.With("function", "poller"), Overlap: time.Minute, FirstLook: time.Hour, StaleAfter: time.Minute,
-		GiveUpAfter: time.Hour, LeaseTTL: time.Minute, PageSize: 100}, Function: "poller", Log: o.Log.With("function", "poller")}
 
 	p.receive = eventsource.InProcess("receiver", p.Receiver.Handle, timeout(o.Template, "ReceiverFunction"))
 	stream, err := p.streamSource(o, localaws.Streams(o.DynamoDBEndpoint, hc))
@@ -145,6 +124,39 @@ func Start(ctx context.Context, o Options) (*Pipeline, error) {
 	p.run(runCtx, every(o.PollEvery, func(ctx context.Context) { _, _ = pollInvoke(ctx, []byte(`{}`)) }))
 	p.run(runCtx, every(o.SweepEvery, func(ctx context.Context) { _, _ = sweepInvoke(ctx, []byte(`{"action":"sweep"}`)) }))
 	return p, nil
+}
+
+// build makes every handler with its function's own constructor, on the emulators and the
+// simulator, with the local values of what AWS would hold in Secrets Manager.
+func (p *Pipeline) build(o Options, res *localaws.Resources) error {
+	table, jobs := res.Tables["OrdersTable"], res.Queues["ImportQueue"].URL
+	deps := func(fn string) lambdafn.Deps {
+		return lambdafn.Deps{Function: fn, Log: o.Log.With("function", fn), DynamoDB: p.DB, SQS: p.SQS, HTTP: p.srv.Client()}
+	}
+	pl := plenigo.Settings{BaseURL: p.srv.URL + plenigosim.Prefix, Token: secrets.Ref{Local: scenario.PlenigoToken}, AttemptTimeout: time.Second}
+	var err error
+	if p.Receiver, err = receiver.New(receiver.Config{OrdersTable: table, Mapping: o.Mapping,
+		MarketplaceTokens: secrets.Ref{Local: scenario.MarketplaceToken}, DealerSecrets: secrets.Ref{Local: scenario.DealerSecret}}, deps("receiver")); err != nil {
+		return err
+	}
+	if p.Enqueuer, err = enqueuer.New(enqueuer.Config{OrdersTable: table, ImportQueueURL: jobs,
+		ReceivedAge: 20 * time.Second, QueuedAge: 2 * time.Minute, SweepLimit: 500}, deps("enqueuer")); err != nil {
+		return err
+	}
+	maxItems := o.MaxItemsPerImport
+	if maxItems == 0 {
+		maxItems = 50
+	}
+	if p.Worker, err = worker.New(worker.Config{OrdersTable: table, ImportQueueURL: jobs, Plenigo: pl,
+		MaxItemsPerImport: maxItems, RetryBase: o.RetryBase, RetryCap: o.RetryCap}, deps("worker")); err != nil {
+		return err
+	}
+	if o.NoCustomerCache {
+		p.Worker.Importer.Customers = forgetful{importing.StoredCustomers{Records: p.Orders}}
+	}
+	p.Poller, err = poller.New(poller.Config{OrdersTable: table, Plenigo: pl, Overlap: time.Minute, FirstLook: time.Hour,
+		StaleAfter: time.Minute, GiveUpAfter: time.Hour, LeaseTTL: time.Minute, PageSize: 100}, deps("poller"))
+	return err
 }
 
 // streamSource reads the enqueuer's DynamoDB event from the template: filter, batch size, retries.
@@ -196,9 +208,6 @@ func (p *Pipeline) WaitSettled(ctx context.Context, ids []string) (map[string]*o
 	return WaitSettled(ctx, p.Orders, ids)
 }
 
-// inFlight are the states a running pipeline moves on by itself.
-var inFlight = []order.State{order.Received, order.Queued, order.Retrying, order.ImportSubmitted}
-
 // WaitSettled waits until none of the orders is in flight, then reads each once. While waiting it
 // asks the work index for the in-flight states only (a few queries a round, whatever the number of
 // orders), so waiting does not load the store it waits on.
@@ -209,7 +218,7 @@ func WaitSettled(ctx context.Context, orders order.Repository, ids []string) (ma
 	}
 	for {
 		busy := 0
-		for _, st := range inFlight {
+		for _, st := range order.InFlight() {
 			list, err := orders.NeedingWork(ctx, st, time.Now().Add(time.Hour), 0)
 			if err != nil {
 				return nil, err

@@ -26,6 +26,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/orderhub/orderhub/functions/receiver"
+	"github.com/orderhub/orderhub/functions/worker"
 	"github.com/orderhub/orderhub/local/emulator"
 	"github.com/orderhub/orderhub/local/eventsource"
 	"github.com/orderhub/orderhub/local/httpapi"
@@ -36,8 +38,10 @@ import (
 	"github.com/orderhub/orderhub/local/scenario"
 	"github.com/orderhub/orderhub/local/schedule"
 	"github.com/orderhub/orderhub/shared/importing"
+	"github.com/orderhub/orderhub/shared/lambdafn"
 	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/order"
+	"github.com/orderhub/orderhub/shared/plenigo"
 	"github.com/orderhub/orderhub/shared/store/dynamostore"
 )
 
@@ -259,14 +263,14 @@ func (s *Stack) environment(fn string, o Options) ([]string, error) {
 		vars[k] = v
 	}
 	env := []string{
-		"ORDERHUB_DYNAMODB_ENDPOINT=" + s.DynamoDB.Endpoint,
-		"ORDERHUB_SQS_ENDPOINT=" + s.SQS.Endpoint,
-		"ORDERHUB_MARKETPLACE_TOKENS=" + scenario.MarketplaceToken,
-		"ORDERHUB_DEALER_SECRETS=" + scenario.DealerSecret,
-		"ORDERHUB_PLENIGO_TOKEN=" + envOr("ORDERHUB_PLENIGO_TOKEN", scenario.PlenigoToken),
+		lambdafn.EnvDynamoDBEndpoint + "=" + s.DynamoDB.Endpoint,
+		lambdafn.EnvSQSEndpoint + "=" + s.SQS.Endpoint,
+		receiver.EnvMarketplaceTokens + "=" + scenario.MarketplaceToken,
+		receiver.EnvDealerSigningSecrets + "=" + scenario.DealerSecret,
+		plenigo.EnvToken + "=" + envOr(plenigo.EnvToken, scenario.PlenigoToken),
 		// Retry delays shrink with the schedules, so a sped-up demo is sped up throughout.
-		"IMPORT_RETRY_BASE=" + time.Duration(float64(importing.RetryBase)/o.Speedup).String(),
-		"IMPORT_RETRY_CAP=" + time.Duration(float64(importing.RetryCap)/o.Speedup).String(),
+		worker.EnvRetryBase + "=" + time.Duration(float64(importing.RetryBase)/o.Speedup).String(),
+		worker.EnvRetryCap + "=" + time.Duration(float64(importing.RetryCap)/o.Speedup).String(),
 		"AWS_LAMBDA_LOG_FORMAT=JSON",
 		"AWS_LAMBDA_LOG_LEVEL=" + envOr("ORDERHUB_LOG_LEVEL", "INFO"),
 	}

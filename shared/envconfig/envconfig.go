@@ -1,5 +1,5 @@
-// Package envconfig reads a function's configuration from its environment. Only main packages use
-// it: everything below main gets its configuration passed in.
+// Package envconfig reads a function's configuration from its environment. Only configuration readers
+// use it (each function's ReadConfig, called once by lambdafn.Run); everything else is passed its values.
 package envconfig
 
 import (

@@ -14,6 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
+// EnvURL names the import queue's URL in the environment of the functions that use it.
+const EnvURL = "IMPORT_QUEUE_URL"
+
 // Job is an import job's body: an id, never a copy of the order.
 type Job struct {
 	OrderID string `json:"orderId"`

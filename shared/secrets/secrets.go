@@ -118,3 +118,15 @@ func FromARNOrList(api GetSecretValueAPI, arn, local string, log *slog.Logger) S
 	}
 	return ParseList(local)
 }
+
+// Ref says where a secret's values come from: its Secrets Manager ARN in AWS, or comma-separated
+// values in a local run. Functions' configurations hold Refs, never values read at start-up.
+type Ref struct {
+	ARN   string
+	Local string
+}
+
+// Source returns the values' source: a Manager for the ARN when one is given, else the local values.
+func (r Ref) Source(api GetSecretValueAPI, log *slog.Logger) Source {
+	return FromARNOrList(api, r.ARN, r.Local, log)
+}

@@ -1,0 +1,55 @@
+package enqueuer
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/orderhub/orderhub/shared/envconfig"
+	"github.com/orderhub/orderhub/shared/importing"
+	"github.com/orderhub/orderhub/shared/lambdafn"
+	"github.com/orderhub/orderhub/shared/queue"
+	"github.com/orderhub/orderhub/shared/store/dynamostore"
+)
+
+// The enqueuer's own environment; template.yaml sets the same names
+// (the Orders table's is in lambdafn).
+const (
+	EnvReceivedAge = "SWEEP_RECEIVED_AGE"
+	EnvQueuedAge   = "SWEEP_QUEUED_AGE"
+)
+
+// Config is everything the enqueuer is told.
+type Config struct {
+	OrdersTable    string
+	ImportQueueURL string
+	// ReceivedAge is how long an order may sit in RECEIVED, QueuedAge in QUEUED without progress,
+	// before the sweep enqueues it (again).
+	ReceivedAge, QueuedAge time.Duration
+	// SweepLimit bounds the orders one sweep handles per state.
+	SweepLimit int
+}
+
+// ReadConfig reads the configuration from the environment.
+func ReadConfig(env *envconfig.Reader) Config {
+	return Config{
+		OrdersTable:    env.Require(lambdafn.EnvOrdersTable),
+		ImportQueueURL: env.Require(queue.EnvURL),
+		ReceivedAge:    env.Duration(EnvReceivedAge, 2*time.Minute),
+		QueuedAge:      env.Duration(EnvQueuedAge, 15*time.Minute),
+		SweepLimit:     500,
+	}
+}
+
+// New builds the enqueuer on its dependencies. bootstrap/main.go and the local pipeline both call it.
+func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
+	if cfg.OrdersTable == "" || cfg.ImportQueueURL == "" {
+		return nil, fmt.Errorf("enqueuer: the Orders table and the import queue are required")
+	}
+	return &Handler{
+		Enqueuer: &importing.Enqueuer{Orders: dynamostore.New(d.DynamoDB, cfg.OrdersTable),
+			Queue: &queue.SQS{Client: d.SQS, URL: cfg.ImportQueueURL}, Now: time.Now, Log: d.Log,
+			ReceivedAge: cfg.ReceivedAge, QueuedAge: cfg.QueuedAge, SweepLimit: cfg.SweepLimit},
+		Function: d.Function,
+		Log:      d.Log,
+	}, nil
+}

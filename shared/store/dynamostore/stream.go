@@ -1,0 +1,70 @@
+package dynamostore
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/orderhub/orderhub/shared/order"
+)
+
+// Change is one record of the Orders table's stream as the domain sees it: which order, the state
+// before and after. Stream consumers (the enqueuer, the loyalty pusher) read changes, never the
+// table's attribute names.
+type Change struct {
+	// Seq is the record's sequence number: what a consumer reports as a batch item failure.
+	Seq      string
+	OrderID  string
+	OldState order.State // empty for a new order
+	NewState order.State // empty for a removed one
+	Removed  bool
+	newImage map[string]events.DynamoDBAttributeValue
+}
+
+// Changes returns the changes of order items in a batch of stream records, in stream order.
+// Records of history, track and other items are skipped.
+func Changes(records []events.DynamoDBEventRecord) []Change {
+	out := make([]Change, 0, len(records))
+	for _, r := range records {
+		img := r.Change.NewImage
+		if r.EventName == "REMOVE" || len(img) == 0 {
+			img = r.Change.OldImage
+		}
+		if len(img) == 0 {
+			img = r.Change.Keys
+		}
+		if attr(img, AttrSK) != SKOrder {
+			continue
+		}
+		c := Change{Seq: r.Change.SequenceNumber, OrderID: attr(img, AttrPK), Removed: r.EventName == "REMOVE",
+			OldState: order.State(attr(r.Change.OldImage, AttrState)), newImage: r.Change.NewImage}
+		if !c.Removed {
+			c.NewState = order.State(attr(r.Change.NewImage, AttrState))
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// Order decodes the order as the change left it (without history). Only stream views with new
+// images carry it.
+func (c Change) Order() (*order.Order, error) {
+	doc := attr(c.newImage, AttrDoc)
+	if doc == "" {
+		return nil, fmt.Errorf("stream record of order %s carries no document", c.OrderID)
+	}
+	var o order.Order
+	if err := json.Unmarshal([]byte(doc), &o); err != nil {
+		return nil, fmt.Errorf("decode order %s from the stream: %w", c.OrderID, err)
+	}
+	return &o, nil
+}
+
+func attr(img map[string]events.DynamoDBAttributeValue, name string) string {
+	v, ok := img[name]
+	if !ok || v.DataType() != events.DataTypeString {
+		return ""
+	}
+	return v.String()
+}
