@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orderhub/orderhub/local/samtemplate"
+	"github.com/orderhub/orderhub/shared/awsenv"
 	"github.com/orderhub/orderhub/shared/lambdafn"
 )
 
@@ -27,7 +28,7 @@ const (
 )
 
 // Region is the region every local client uses.
-const Region = "eu-central-1"
+const Region = awsenv.LocalRegion
 
 // Config returns an AWS config for an emulator: static credentials, fixed region, and the given
 // HTTP client (nil for the default).

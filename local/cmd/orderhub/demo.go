@@ -265,3 +265,10 @@ func countDup(p scenario.Plan) int {
 	}
 	return n
 }
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -9,13 +9,20 @@
 //	orderhub send FIXTURE
 //	    post an API Gateway fixture from events/ to the running local stack (signed requests are
 //	    signed again now)
-//	orderhub reevaluate [--endpoint URL --table NAME] [--all | ORDER_ID...]
-//	    apply the current mapping file to REJECTED orders; those that map now go back to RECEIVED
-//	orderhub trace [--endpoint URL --table NAME] ORDER_ID
-//	    print one order's history (from the running local stack, or from DynamoDB in AWS)
+//	orderhub reevaluate [WHERE] [--mapping FILE] (--all | ORDER_ID...)
+//	    apply the mapping file (default: mapping.yaml in the repository) to REJECTED orders; those
+//	    that map now go back to RECEIVED
+//	orderhub trace [WHERE] ORDER_ID
+//	    print one order's history
 //	orderhub with-emulators -- CMD [ARGS...]
 //	    start DynamoDB Local and the SQS emulator, run CMD with ORDERHUB_DYNAMODB_ENDPOINT and
 //	    ORDERHUB_SQS_ENDPOINT set, stop them, and exit with CMD's status
+//
+// WHERE says which Orders table reevaluate and trace work on. Without flags it is the running local
+// stack's (started by `make local`; found through the state file it writes). With
+// --aws --table NAME [--endpoint URL] it is the table NAME in DynamoDB in AWS, with the credentials
+// and region of the environment; --endpoint overrides the region's endpoint. --table and --endpoint
+// are refused without --aws. The commands' logic is package shared/operator.
 package main
 
 import (
@@ -37,9 +44,14 @@ const usage = `usage:
   orderhub local [--port 3000] [--speedup 1] [--faults 0]    run the whole bundle until Ctrl-C
   orderhub demo [--orders 200] [--faults 0.03] [--speedup 60] run a scenario and show each order's path
   orderhub send FIXTURE                                       post a fixture from events/ to the local stack
-  orderhub reevaluate [--table NAME] [--all | ORDER_ID...]    re-map REJECTED orders after a mapping fix
-  orderhub trace [--endpoint URL --table NAME] ORDER_ID       print one order's history
-  orderhub with-emulators -- CMD [ARGS...]                    run CMD against fresh local emulators`
+  orderhub reevaluate [WHERE] [--mapping FILE] (--all | ORDER_ID...)
+                                                              re-map REJECTED orders after a mapping fix
+  orderhub trace [WHERE] ORDER_ID                             print one order's history
+  orderhub with-emulators -- CMD [ARGS...]                    run CMD against fresh local emulators
+
+WHERE (reevaluate, trace): nothing for the running local stack (make local), or
+  --aws --table NAME [--endpoint URL]   the Orders table NAME in DynamoDB in AWS, with the
+                                        environment's credentials and region`
 
 func main() {
 	if len(os.Args) < 2 {

@@ -1,0 +1,87 @@
+// Package operator is what an operator runs against the Orders table (trace an order, re-map REJECTED
+// orders), one implementation for the local stack and for AWS; local/cmd/orderhub is its command line.
+package operator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/orderhub/orderhub/shared/awsenv"
+	"github.com/orderhub/orderhub/shared/store/dynamostore"
+)
+
+// Kind says where a Target's Orders table lives. The zero value is no kind: a caller always says
+// which one it means.
+type Kind string
+
+const (
+	// Local is the Orders table of a running `orderhub local` stack in DynamoDB Local. The caller
+	// reads its endpoint and table name from the state file the stack writes (local/stack).
+	Local Kind = "local"
+	// AWS is an Orders table in DynamoDB in AWS, with the credentials and region of the environment.
+	AWS Kind = "aws"
+)
+
+// Target is where the Orders table is.
+type Target struct {
+	Kind Kind
+	// Table is the Orders table's name. Required for both kinds.
+	Table string
+	// Endpoint is the DynamoDB endpoint: required for Local (the emulator's URL); for AWS an optional
+	// override of the regional endpoint (e.g. a VPC endpoint), empty for the default.
+	Endpoint string
+}
+
+// Validate reports what is missing or contradictory in t.
+func (t Target) Validate() error {
+	switch t.Kind {
+	case Local:
+		if t.Endpoint == "" {
+			return errors.New("local target: no DynamoDB endpoint")
+		}
+	case AWS:
+	case "":
+		return errors.New("target: no kind (local or aws)")
+	default:
+		return fmt.Errorf("target: unknown kind %q (local or aws)", string(t.Kind))
+	}
+	if t.Table == "" {
+		return fmt.Errorf("%s target: no Orders table name", t.Kind)
+	}
+	return nil
+}
+
+// String describes t for messages, e.g. "table orderhub-Orders in AWS".
+func (t Target) String() string {
+	switch t.Kind {
+	case Local:
+		return fmt.Sprintf("table %s in the local stack (%s)", t.Table, t.Endpoint)
+	case AWS:
+		if t.Endpoint != "" {
+			return fmt.Sprintf("table %s in AWS (%s)", t.Table, t.Endpoint)
+		}
+		return fmt.Sprintf("table %s in AWS", t.Table)
+	}
+	return fmt.Sprintf("table %s (kind %q)", t.Table, string(t.Kind))
+}
+
+// Open returns the store for t's Orders table. It does no network I/O: a wrong table or endpoint
+// shows on the first call. For AWS it reads the SDK configuration from the environment and fails
+// when that names no region.
+func Open(ctx context.Context, t Target) (*dynamostore.Store, error) {
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	if t.Kind == Local {
+		return dynamostore.New(awsenv.DynamoDB(awsenv.Local(), t.Endpoint), t.Table), nil
+	}
+	cfg, err := awsenv.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("AWS target: no region in the environment (set AWS_REGION, or AWS_PROFILE with a region)")
+	}
+	return dynamostore.New(awsenv.DynamoDB(cfg, t.Endpoint), t.Table), nil
+}
