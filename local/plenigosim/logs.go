@@ -1,0 +1,104 @@
+package plenigosim
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+)
+
+type logEntry struct {
+	ID               int64          `json:"orderImportLogEntryId"`
+	CreatedDate      time.Time      `json:"createdDate"`
+	ChangedDate      time.Time      `json:"changedDate"`
+	ExternalSystemID string         `json:"externalSystemId"`
+	PlenigoOfferID   string         `json:"plenigoOfferId"`
+	Success          bool           `json:"success"`
+	OrderID          int64          `json:"orderId"`
+	ErrorReason      string         `json:"errorReason,omitempty"`
+	ErrorDetail      map[string]any `json:"errorDetail,omitempty"`
+}
+
+// searchLogs is GET /imports/orders/logs: entries within LogRetention, filtered by startTime, endTime,
+// externalSystemId, plenigoOfferId and success, sorted by id (sort=DESC reverses), paged by size
+// (5 to 100; anything else falls back to 5, as plenigo does) and startingAfter an entry id.
+func (s *Sim) searchLogs(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	size, err := strconv.Atoi(q.Get("size"))
+	if q.Get("size") != "" && err != nil {
+		writeErr(w, 400, 99006, "size is not an integer.", nil)
+		return
+	}
+	if size < 5 || size > 100 {
+		size = 5
+	}
+	var after int64
+	if v := q.Get("startingAfter"); v != "" {
+		if after, err = strconv.ParseInt(v, 10, 64); err != nil {
+			writeErr(w, 400, 99007, "startingAfter is not an integer.", nil)
+			return
+		}
+	}
+	var since, until time.Time
+	for name, t := range map[string]*time.Time{"startTime": &since, "endTime": &until} {
+		if v := q.Get(name); v != "" {
+			if *t, err = time.Parse(time.RFC3339, v); err != nil {
+				writeErr(w, 400, 99003, "Date is not RFC 3339.", nil)
+				return
+			}
+		}
+	}
+	desc := q.Get("sort") == "DESC"
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	horizon := s.now().Add(-LogRetention)
+	var matched []logEntry
+	for _, e := range s.logs {
+		switch {
+		case e.ChangedDate.Before(horizon):
+		case !since.IsZero() && e.ChangedDate.Before(since):
+		case !until.IsZero() && e.ChangedDate.After(until):
+		case q.Get("externalSystemId") != "" && e.ExternalSystemID != q.Get("externalSystemId"):
+		case q.Get("plenigoOfferId") != "" && e.PlenigoOfferID != q.Get("plenigoOfferId"):
+		case q.Get("success") != "" && strconv.FormatBool(e.Success) != q.Get("success"):
+		default:
+			matched = append(matched, e)
+		}
+	}
+	sort.Slice(matched, func(i, j int) bool {
+		if desc {
+			return matched[i].ID > matched[j].ID
+		}
+		return matched[i].ID < matched[j].ID
+	})
+	if after != 0 {
+		for i, e := range matched {
+			if e.ID == after {
+				matched = matched[i+1:]
+				break
+			}
+		}
+	}
+	if len(matched) > size {
+		matched = matched[:size]
+	}
+	if matched == nil {
+		matched = []logEntry{}
+	}
+	writeJSON(w, 200, map[string]any{"items": matched})
+}
+
+// getLog is GET /imports/orders/logs/{id}; an entry past LogRetention is gone, as on plenigo.
+func (s *Sim) getLog(w http.ResponseWriter, r *http.Request) {
+	n, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	horizon := s.now().Add(-LogRetention)
+	for _, e := range s.logs {
+		if err == nil && e.ID == n && !e.ChangedDate.Before(horizon) {
+			writeJSON(w, 200, e)
+			return
+		}
+	}
+	writeErr(w, 404, 121404, "Import log entry not found.", nil)
+}
