@@ -77,7 +77,11 @@ func (h *Handler) Stream(ctx context.Context, records []events.DynamoDBEventReco
 	if len(ids) == 0 {
 		return events.DynamoDBEventResponse{}
 	}
-	failed, _ := h.Enqueuer.Enqueue(ctx, ids, lambdafn.Actor(ctx, h.Function))
+	failed, err := h.Enqueuer.Enqueue(ctx, ids, lambdafn.Actor(ctx, h.Function))
+	if err != nil {
+		h.Log.ErrorContext(ctx, "enqueue failed", "orders", len(ids), "error", err.Error())
+		failed = ids
+	}
 	h.Log.InfoContext(ctx, "enqueued", "orders", len(ids)-len(failed), "failed", len(failed))
 	if len(failed) == 0 {
 		return events.DynamoDBEventResponse{}

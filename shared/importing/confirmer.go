@@ -44,13 +44,13 @@ type Confirmer struct {
 
 // Stats says what one run did.
 type Stats struct {
-	Skipped  bool // another run held the lease
-	Pages    int
-	Entries  int
-	Imported int
-	Failed   int
-	Checked  int // stale orders checked with GET /orders
-	GaveUp   int
+	Skipped  bool `json:"skipped,omitempty"` // another run held the lease
+	Pages    int  `json:"pages"`
+	Entries  int  `json:"entries"`
+	Imported int  `json:"imported"`
+	Failed   int  `json:"failed"`
+	Checked  int  `json:"checked"` // stale orders checked with GET /orders
+	GaveUp   int  `json:"gaveUp"`
 }
 
 // Run reads the log since the checkpoint, applies every entry, saves the new checkpoint, and checks

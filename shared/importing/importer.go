@@ -58,8 +58,7 @@ func (im *Importer) Import(ctx context.Context, orderIDs []string, by order.Acto
 	seen := map[string]bool{}
 	for _, id := range orderIDs {
 		if seen[id] {
-			results[id] = Result{Outcome: Done} // the same job twice in one batch: handle it once
-			continue
+			continue // the same job twice in one batch: handle it once; both get its result
 		}
 		seen[id] = true
 		o, err := im.Orders.Get(ctx, id)

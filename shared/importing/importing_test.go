@@ -2,6 +2,7 @@ package importing_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -391,4 +392,29 @@ type noLease struct{ *memstore.Store }
 
 func (noLease) AcquireLease(context.Context, string, string, time.Time, time.Duration) (bool, error) {
 	return true, nil
+}
+
+// failingGets fails the first Get of one order, as a throttled store read would.
+type failingGets struct {
+	*memstore.Store
+	id    string
+	fails int
+}
+
+func (f *failingGets) Get(ctx context.Context, id string) (*order.Order, error) {
+	if id == f.id && f.fails > 0 {
+		f.fails--
+		return nil, errors.New("throttled")
+	}
+	return f.Store.Get(ctx, id)
+}
+
+func TestAJobTwiceInABatchKeepsTheRetryOfItsFirstCopy(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	id := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
+	r.importer.Orders = &failingGets{Store: r.orders, id: id, fails: 1}
+	res := r.importer.Import(context.Background(), []string{id, id}, by)
+	if res[id].Outcome != importing.Retry {
+		t.Fatalf("a job whose order could not be read was answered %+v: both copies would be acknowledged", res[id])
+	}
 }
