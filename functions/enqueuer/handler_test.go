@@ -14,11 +14,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/orderhub/orderhub/functions/enqueuer"
 	"github.com/orderhub/orderhub/shared/importing"
+	"github.com/orderhub/orderhub/shared/lambdafn/lambdatest"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/store/memstore"
 )
@@ -51,22 +50,10 @@ func newTestHandler(t *testing.T, orders order.Repository, q importing.Queue) *e
 	}
 }
 
-func fixture(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile("../../events/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // invoke runs payload through the Lambda runtime's path: decode, handle, encode.
 func invoke(t *testing.T, h *enqueuer.Handler, payload []byte) ([]byte, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // the function's Timeout
-	defer cancel()
-	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: requestID})
-	return lambda.NewHandler(h.Handle).Invoke(ctx, payload)
+	return lambdatest.Invoke(t, h.Handle, payload, 30*time.Second, requestID) // the function's Timeout
 }
 
 func invokeStream(t *testing.T, h *enqueuer.Handler, payload []byte) events.DynamoDBEventResponse {
@@ -176,7 +163,7 @@ func sortedIDs(m map[string]string) []string {
 func TestStreamFixtureQueuesEachOrderOnce(t *testing.T) {
 	s, q := streamOrders(t), &recordingQueue{}
 	h := newTestHandler(t, s, q)
-	payload := fixture(t, "enqueuer-orders-stream.json")
+	payload := lambdatest.Fixture(t, "enqueuer-orders-stream.json")
 
 	var ev events.DynamoDBEvent
 	if err := json.Unmarshal(payload, &ev); err != nil {
@@ -235,7 +222,7 @@ func TestStreamReportsTheRecordOfAnOrderThatCouldNotBeQueued(t *testing.T) {
 			for _, id := range c.fail {
 				q.fail[id] = true
 			}
-			resp := invokeStream(t, newTestHandler(t, s, q), fixture(t, "enqueuer-orders-stream.json"))
+			resp := invokeStream(t, newTestHandler(t, s, q), lambdatest.Fixture(t, "enqueuer-orders-stream.json"))
 			want := []events.DynamoDBBatchItemFailure{{ItemIdentifier: c.want}}
 			if !slices.Equal(resp.BatchItemFailures, want) {
 				t.Fatalf("batch item failures %+v, want %+v", resp.BatchItemFailures, want)
@@ -282,7 +269,7 @@ func TestStreamIgnoresRecordsThatAreNotReceivedOrders(t *testing.T) {
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
 			var ev events.DynamoDBEvent
-			if err := json.Unmarshal(fixture(t, "enqueuer-orders-stream.json"), &ev); err != nil {
+			if err := json.Unmarshal(lambdatest.Fixture(t, "enqueuer-orders-stream.json"), &ev); err != nil {
 				t.Fatal(err)
 			}
 			for i := range ev.Records {
@@ -310,7 +297,7 @@ func TestStreamIgnoresRecordsThatAreNotReceivedOrders(t *testing.T) {
 
 func TestStreamOfOnlyIgnoredRecordsSendsNothing(t *testing.T) {
 	var ev events.DynamoDBEvent
-	if err := json.Unmarshal(fixture(t, "enqueuer-orders-stream.json"), &ev); err != nil {
+	if err := json.Unmarshal(lambdatest.Fixture(t, "enqueuer-orders-stream.json"), &ev); err != nil {
 		t.Fatal(err)
 	}
 	for i := range ev.Records {
@@ -333,7 +320,7 @@ func TestSweepFixtureIsTheScheduleInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	input := strings.TrimSpace(string(fixture(t, "enqueuer-sweep.json")))
+	input := strings.TrimSpace(string(lambdatest.Fixture(t, "enqueuer-sweep.json")))
 	if !strings.Contains(string(tmpl), "Input: '"+input+"'") {
 		t.Fatalf("template.yaml's Sweep schedule does not send %s", input)
 	}
@@ -348,7 +335,7 @@ func TestSweepFixtureEnqueuesWhatTheStreamMissed(t *testing.T) {
 	store(t, s, order.SourceDealer, "WBZ-2026-000102", "abo@kiosk-sued.example", now.Add(-queuedAge/2), order.Queued)                 // job on its way
 	h := newTestHandler(t, s, q)
 
-	out, err := invoke(t, h, fixture(t, "enqueuer-sweep.json"))
+	out, err := invoke(t, h, lambdatest.Fixture(t, "enqueuer-sweep.json"))
 	if err != nil {
 		t.Fatalf("invoke returned a Lambda error: %v", err)
 	}
@@ -375,7 +362,7 @@ func TestSweepFixtureEnqueuesWhatTheStreamMissed(t *testing.T) {
 
 	// The next sweep finds nothing: every resend restarted its order's clock.
 	q2 := &recordingQueue{}
-	out, err = invoke(t, newTestHandler(t, s, q2), fixture(t, "enqueuer-sweep.json"))
+	out, err = invoke(t, newTestHandler(t, s, q2), lambdatest.Fixture(t, "enqueuer-sweep.json"))
 	if err != nil || string(out) != `{"enqueued":0}` || len(q2.Sent()) != 0 {
 		t.Fatalf("second sweep: %s %v, sent %v", out, err, q2.Sent())
 	}
@@ -385,7 +372,7 @@ func TestSweepThatCannotSendFailsTheInvocation(t *testing.T) {
 	s := memstore.New()
 	store(t, s, order.SourceMarketplace, "221", "john@account.com", time.Now().Add(-receivedAge-time.Minute), order.Received)
 	q := &recordingQueue{err: errors.New("throttled")}
-	if out, err := invoke(t, newTestHandler(t, s, q), fixture(t, "enqueuer-sweep.json")); err == nil {
+	if out, err := invoke(t, newTestHandler(t, s, q), lambdatest.Fixture(t, "enqueuer-sweep.json")); err == nil {
 		t.Fatalf("a sweep that sent nothing answered %s; the scheduler should see a failure and retry", out)
 	}
 }

@@ -5,23 +5,17 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http/httptest"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
-
 	"github.com/orderhub/orderhub/functions/poller"
 	"github.com/orderhub/orderhub/local/plenigosim"
-	"github.com/orderhub/orderhub/shared/backoff"
 	"github.com/orderhub/orderhub/shared/importing"
+	"github.com/orderhub/orderhub/shared/lambdafn/lambdatest"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/plenigo"
-	"github.com/orderhub/orderhub/shared/secrets"
 	"github.com/orderhub/orderhub/shared/store/memstore"
 )
 
@@ -50,39 +44,22 @@ func newTestHandler(t *testing.T, orders *memstore.Store, pc *plenigo.Client) *p
 // newSim serves the plenigo simulator and returns it with a client for it.
 func newSim(t *testing.T) (*plenigosim.Sim, *plenigo.Client) {
 	t.Helper()
-	sim := plenigosim.New(plenigosim.Config{
+	return plenigosim.Serve(t, plenigosim.Config{
 		Tokens:   map[string]bool{token: true},
 		Offers:   map[string]plenigosim.Offer{offer1338: {}, offerWBZ: {WBZ: true}},
 		LogDelay: 5 * time.Millisecond,
-	})
-	srv := httptest.NewServer(sim)
-	t.Cleanup(func() { srv.Close(); sim.Close() })
-	pc := plenigo.New(srv.URL+plenigosim.Prefix, secrets.Static{token}, srv.Client())
-	pc.Backoff = backoff.Policy{Base: time.Millisecond, Cap: 2 * time.Millisecond}
-	return sim, pc
-}
-
-func fixture(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile("../../events/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	}, token)
 }
 
 // invoke runs payload through the Lambda runtime's path: decode, handle, encode.
 func invoke(t *testing.T, h *poller.Handler, payload []byte) ([]byte, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second) // the function's Timeout
-	defer cancel()
-	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: requestID})
-	return lambda.NewHandler(h.Handle).Invoke(ctx, payload)
+	return lambdatest.Invoke(t, h.Handle, payload, 120*time.Second, requestID) // the function's Timeout
 }
 
 func poll(t *testing.T, h *poller.Handler) (importing.Stats, map[string]any) {
 	t.Helper()
-	out, err := invoke(t, h, fixture(t, "poller-schedule.json"))
+	out, err := invoke(t, h, lambdatest.Fixture(t, "poller-schedule.json"))
 	if err != nil {
 		t.Fatalf("invoke returned a Lambda error: %v", err)
 	}
@@ -241,7 +218,7 @@ func TestPollThatCannotReadTheLogFailsTheInvocation(t *testing.T) {
 	processed(t, pc, 1)
 	sim.FailNext("GET /imports/orders/logs", plenigosim.Fault503, plenigosim.Fault503, plenigosim.Fault503)
 	h := newTestHandler(t, s, pc)
-	if out, err := invoke(t, h, fixture(t, "poller-schedule.json")); err == nil {
+	if out, err := invoke(t, h, lambdatest.Fixture(t, "poller-schedule.json")); err == nil {
 		t.Fatalf("answered %s while plenigo was down; the scheduler should see a failure", out)
 	}
 	if o := get(t, s, "mkt-221"); o.State != order.ImportSubmitted {

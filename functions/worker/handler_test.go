@@ -6,8 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http/httptest"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -15,16 +13,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/orderhub/orderhub/functions/worker"
 	"github.com/orderhub/orderhub/local/plenigosim"
-	"github.com/orderhub/orderhub/shared/backoff"
 	"github.com/orderhub/orderhub/shared/importing"
+	"github.com/orderhub/orderhub/shared/lambdafn/lambdatest"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/plenigo"
-	"github.com/orderhub/orderhub/shared/secrets"
 	"github.com/orderhub/orderhub/shared/store/memstore"
 )
 
@@ -65,34 +60,17 @@ func newTestHandler(t *testing.T, orders *memstore.Store, pc *plenigo.Client, q 
 // newSim serves the plenigo simulator and returns it with a client for it.
 func newSim(t *testing.T) (*plenigosim.Sim, *plenigo.Client) {
 	t.Helper()
-	sim := plenigosim.New(plenigosim.Config{
+	return plenigosim.Serve(t, plenigosim.Config{
 		Tokens:   map[string]bool{token: true},
 		Offers:   map[string]plenigosim.Offer{offer1338: {}, offer1339: {}, offerWBZ: {WBZ: true}},
 		LogDelay: 5 * time.Millisecond,
-	})
-	srv := httptest.NewServer(sim)
-	t.Cleanup(func() { srv.Close(); sim.Close() })
-	pc := plenigo.New(srv.URL+plenigosim.Prefix, secrets.Static{token}, srv.Client())
-	pc.Backoff = backoff.Policy{Base: time.Millisecond, Cap: 2 * time.Millisecond}
-	return sim, pc
-}
-
-func fixture(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile("../../events/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	}, token)
 }
 
 // invoke runs payload through the Lambda runtime's path: decode, handle, encode.
 func invoke(t *testing.T, h *worker.Handler, payload []byte) events.SQSEventResponse {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // the function's Timeout
-	defer cancel()
-	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: requestID})
-	out, err := lambda.NewHandler(h.Handle).Invoke(ctx, payload)
+	out, err := lambdatest.Invoke(t, h.Handle, payload, 60*time.Second, requestID) // the function's Timeout
 	if err != nil {
 		t.Fatalf("invoke returned a Lambda error: %v", err)
 	}
@@ -191,7 +169,7 @@ func get(t *testing.T, s *memstore.Store, id string) *order.Order {
 func receiptHandles(t *testing.T) map[string]string {
 	t.Helper()
 	var ev events.SQSEvent
-	if err := json.Unmarshal(fixture(t, "worker-import-jobs.json"), &ev); err != nil {
+	if err := json.Unmarshal(lambdatest.Fixture(t, "worker-import-jobs.json"), &ev); err != nil {
 		t.Fatal(err)
 	}
 	handles := map[string]string{}
@@ -205,7 +183,7 @@ func TestFixtureImportsTheBatchAndFailsOnlyTheMalformedJob(t *testing.T) {
 	s := queuedOrders(t)
 	sim, pc := newSim(t)
 	d := &recordingDelayer{}
-	resp := invoke(t, newTestHandler(t, s, pc, d), fixture(t, "worker-import-jobs.json"))
+	resp := invoke(t, newTestHandler(t, s, pc, d), lambdatest.Fixture(t, "worker-import-jobs.json"))
 
 	if got := failures(resp); !slices.Equal(got, []string{malformed}) {
 		t.Fatalf("batch item failures %v, want only the malformed job %s", got, malformed)
@@ -244,7 +222,7 @@ func TestFixtureImportsTheBatchAndFailsOnlyTheMalformedJob(t *testing.T) {
 
 	// The same batch delivered again (SQS is at least once): no plenigo call, only the malformed job fails.
 	sim.ResetCalls()
-	resp = invoke(t, newTestHandler(t, s, pc, d), fixture(t, "worker-import-jobs.json"))
+	resp = invoke(t, newTestHandler(t, s, pc, d), lambdatest.Fixture(t, "worker-import-jobs.json"))
 	if got := failures(resp); !slices.Equal(got, []string{malformed}) || sim.TotalCalls() != 0 {
 		t.Fatalf("redelivered batch: failures %v, %d plenigo calls %v", got, sim.TotalCalls(), sim.Calls())
 	}
@@ -257,7 +235,7 @@ func TestPlenigoUnavailableRetriesEveryJobWithADelay(t *testing.T) {
 	h := newTestHandler(t, s, pc, d)
 	sim.FailNext("POST /imports/orders", plenigosim.Fault503, plenigosim.Fault503, plenigosim.Fault503)
 
-	resp := invoke(t, h, fixture(t, "worker-import-jobs.json"))
+	resp := invoke(t, h, lambdatest.Fixture(t, "worker-import-jobs.json"))
 	var want []string
 	for msg := range jobs {
 		want = append(want, msg)
@@ -288,7 +266,7 @@ func TestPlenigoUnavailableRetriesEveryJobWithADelay(t *testing.T) {
 
 	// The retried delivery, plenigo back: every order submitted in one call, no second customer.
 	sim.ResetCalls()
-	resp = invoke(t, newTestHandler(t, s, pc, &recordingDelayer{}), fixture(t, "worker-import-jobs.json"))
+	resp = invoke(t, newTestHandler(t, s, pc, &recordingDelayer{}), lambdatest.Fixture(t, "worker-import-jobs.json"))
 	if got := failures(resp); !slices.Equal(got, []string{malformed}) {
 		t.Fatalf("retry: batch item failures %v", got)
 	}
@@ -307,7 +285,7 @@ func TestJobsAreRetriedEvenWhenTheDelayFails(t *testing.T) {
 	sim, pc := newSim(t)
 	sim.FailNext("POST /imports/orders", plenigosim.Fault503, plenigosim.Fault503, plenigosim.Fault503)
 	d := &recordingDelayer{err: errors.New("ReceiptHandleIsInvalid")}
-	resp := invoke(t, newTestHandler(t, s, pc, d), fixture(t, "worker-import-jobs.json"))
+	resp := invoke(t, newTestHandler(t, s, pc, d), lambdatest.Fixture(t, "worker-import-jobs.json"))
 	if got := failures(resp); len(got) != len(jobs)+1 {
 		t.Fatalf("batch item failures %v: a failed delay must not acknowledge the job", got)
 	}
@@ -315,7 +293,7 @@ func TestJobsAreRetriedEvenWhenTheDelayFails(t *testing.T) {
 
 func TestJobWithoutAnOrderIDIsMalformed(t *testing.T) {
 	var ev events.SQSEvent
-	if err := json.Unmarshal(fixture(t, "worker-import-jobs.json"), &ev); err != nil {
+	if err := json.Unmarshal(lambdatest.Fixture(t, "worker-import-jobs.json"), &ev); err != nil {
 		t.Fatal(err)
 	}
 	bodies := []string{`{"id":"mkt-221"}`, `{"orderId":""}`, `{"orderId":221}`, ``}

@@ -5,18 +5,15 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/orderhub/orderhub/local/plenigosim"
-	"github.com/orderhub/orderhub/shared/backoff"
 	"github.com/orderhub/orderhub/shared/importing"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/plenigo"
-	"github.com/orderhub/orderhub/shared/secrets"
 	"github.com/orderhub/orderhub/shared/store/memstore"
 )
 
@@ -43,11 +40,7 @@ func newRig(t *testing.T, cfg plenigosim.Config) *rig {
 	if cfg.LogDelay == 0 {
 		cfg.LogDelay = 5 * time.Millisecond
 	}
-	sim := plenigosim.New(cfg)
-	srv := httptest.NewServer(sim)
-	t.Cleanup(func() { srv.Close(); sim.Close() })
-	pc := plenigo.New(srv.URL+plenigosim.Prefix, secrets.Static{"tok"}, srv.Client())
-	pc.Backoff = backoff.Policy{Base: time.Millisecond, Cap: 2 * time.Millisecond}
+	sim, pc := plenigosim.Serve(t, cfg, "tok")
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r := &rig{sim: sim, orders: memstore.New(), queue: &memQueue{}}
 	r.importer = &importing.Importer{Orders: r.orders, Customers: &importing.CachedCustomers{Next: importing.StoredCustomers{Records: r.orders}}, Plenigo: pc, Now: time.Now, Log: log, MaxItemsPerCall: 50}

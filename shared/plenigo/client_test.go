@@ -3,13 +3,11 @@ package plenigo_test
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/orderhub/orderhub/local/plenigosim"
-	"github.com/orderhub/orderhub/shared/backoff"
 	"github.com/orderhub/orderhub/shared/partner"
 	"github.com/orderhub/orderhub/shared/plenigo"
 	"github.com/orderhub/orderhub/shared/secrets"
@@ -28,12 +26,7 @@ func setup(t *testing.T, cfg plenigosim.Config) (*plenigosim.Sim, *plenigo.Clien
 	if cfg.LogDelay == 0 {
 		cfg.LogDelay = 20 * time.Millisecond
 	}
-	sim := plenigosim.New(cfg)
-	srv := httptest.NewServer(sim)
-	t.Cleanup(func() { srv.Close(); sim.Close() })
-	c := plenigo.New(srv.URL+plenigosim.Prefix, secrets.Static{token}, srv.Client())
-	c.Backoff = backoff.Policy{Base: time.Millisecond, Cap: 5 * time.Millisecond}
-	return sim, c
+	return plenigosim.Serve(t, cfg, token)
 }
 
 func ctx(t *testing.T) context.Context {
