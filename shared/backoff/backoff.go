@@ -8,11 +8,13 @@ import (
 	"time"
 )
 
-// Policy shapes the delays: attempt n waits a random time between Min and min(Cap, Base·2^(n-1)).
-// Full jitter spreads clients that failed together; Min keeps a floor where an immediate retry would
-// only add load (the worker's jobs).
+// Policy shapes the delays. Attempt n has the ceiling c = min(Cap, Base·2^(n-1)) and waits a random
+// time between Keep·c and c, and at least Min. Keep 0 is full jitter, which spreads clients that
+// failed together best; Keep 0.5 ("equal jitter") makes the waits grow with the attempts, where a
+// quick retry would only add load (the worker's jobs).
 type Policy struct {
 	Base, Cap, Min time.Duration
+	Keep           float64 // 0 to 1: the share of the ceiling always waited
 }
 
 // Delay returns the wait after failed attempt n (1 for the first failure).
@@ -26,10 +28,9 @@ func (p Policy) Delay(attempt int) time.Duration {
 			ceiling = d
 		}
 	}
-	if ceiling <= p.Min {
-		return max(ceiling, p.Min)
-	}
-	return p.Min + rand.N(ceiling-p.Min+1)
+	floor := time.Duration(float64(ceiling) * min(max(p.Keep, 0), 1))
+	d := floor + rand.N(ceiling-floor+1)
+	return max(d, p.Min)
 }
 
 // Sleep waits d or until ctx ends, and returns ctx's error then.

@@ -28,6 +28,17 @@ func TestDelayIsJittered(t *testing.T) {
 	}
 }
 
+func TestKeepMakesTheWaitsGrow(t *testing.T) {
+	p := Policy{Base: 30 * time.Second, Cap: 15 * time.Minute, Keep: 0.5}
+	for attempt, ceiling := range map[int]time.Duration{1: 30 * time.Second, 3: 2 * time.Minute, 7: 15 * time.Minute} {
+		for range 200 {
+			if d := p.Delay(attempt); d < ceiling/2 || d > ceiling {
+				t.Fatalf("attempt %d: delay %s outside [%s, %s]", attempt, d, ceiling/2, ceiling)
+			}
+		}
+	}
+}
+
 func TestMinAboveCeilingWins(t *testing.T) {
 	p := Policy{Base: time.Millisecond, Cap: time.Millisecond, Min: time.Second}
 	if d := p.Delay(1); d != time.Second {

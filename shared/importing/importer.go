@@ -202,17 +202,17 @@ func (im *Importer) update(ctx context.Context, id string, fn func(*order.Order)
 	return Result{Outcome: Done}
 }
 
-// retryDelay is the delay before attempt n+1 of a job: the shared backoff from RetryBase to RetryCap,
-// never less than half of RetryBase, so a partner that is down is not asked again at once.
+// retryDelay is the delay before attempt n+1 of a job: the shared backoff from RetryBase to RetryCap
+// with equal jitter, between half and all of RetryBase·2^(n-1), so the waits grow with the attempts
+// and a partner that is down is not asked again at once.
 func (im *Importer) retryDelay(attempt int) time.Duration {
-	p := backoff.Policy{Base: im.RetryBase, Cap: im.RetryCap}
+	p := backoff.Policy{Base: im.RetryBase, Cap: im.RetryCap, Keep: 0.5}
 	if p.Base <= 0 {
 		p.Base = RetryBase
 	}
 	if p.Cap <= 0 {
 		p.Cap = RetryCap
 	}
-	p.Min = p.Base / 2
 	return p.Delay(attempt)
 }
 

@@ -166,7 +166,7 @@ func TestPermanentRefusalFailsOnlyTheBadOrder(t *testing.T) {
 	}
 }
 
-func TestTransientFailureRetriesWithinTheBackoffWindow(t *testing.T) {
+func TestTransientFailureRetriesWithGrowingDelay(t *testing.T) {
 	r := newRig(t, plenigosim.Config{})
 	ctx := context.Background()
 	id := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
@@ -183,8 +183,8 @@ func TestTransientFailureRetriesWithinTheBackoffWindow(t *testing.T) {
 	if o.State != order.Retrying || o.Attempts != 2 {
 		t.Fatalf("after two failed runs: %s attempts %d", o.State, o.Attempts)
 	}
-	// The shared backoff: attempt n waits between RetryBase/2 and RetryBase·2^(n-1).
-	if delays[0] < importing.RetryBase/2 || delays[0] > importing.RetryBase || delays[1] < importing.RetryBase/2 || delays[1] > 2*importing.RetryBase {
+	// Equal jitter: attempt n waits between half and all of RetryBase·2^(n-1).
+	if delays[0] < importing.RetryBase/2 || delays[0] > importing.RetryBase || delays[1] < importing.RetryBase || delays[1] > 2*importing.RetryBase {
 		t.Fatalf("delays %v do not follow the schedule", delays)
 	}
 	if res := r.importer.Import(ctx, []string{id}, by); res[id].Outcome != importing.Done {

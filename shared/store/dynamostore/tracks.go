@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,26 +27,26 @@ func trackWorkKey(name order.TrackName, st order.TrackState) string {
 // trackSnapshot copies the order's tracks before an update, to tell which ones changed.
 func trackSnapshot(o *order.Order) map[order.TrackName]order.Track {
 	out := make(map[order.TrackName]order.Track, len(o.Tracks))
-	for name, t := range o.Tracks {
+	for name, t := range o.Clone().Tracks { // deep, so a change made in place still shows
 		out[name] = *t
 	}
 	return out
 }
 
-// trackWrites puts or deletes the index item of every track whose state or time changed.
+// trackWrites puts the index item of every waiting track that changed, and deletes the item of
+// every track that waited before and no longer does (or is gone).
 func (s *Store) trackWrites(o *order.Order, before map[order.TrackName]order.Track) ([]types.TransactWriteItem, error) {
 	var items []types.TransactWriteItem
+	for name, old := range before {
+		if t := o.Tracks[name]; old.Waiting && (t == nil || !t.Waiting) {
+			items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(o.ID, TrackPrefix+string(name))}})
+		}
+	}
 	for name, t := range o.Tracks {
-		if old, ok := before[name]; ok && old.State == t.State && old.UpdatedAt.Equal(t.UpdatedAt) && old.Waiting == t.Waiting {
+		if old, ok := before[name]; !t.Waiting || (ok && reflect.DeepEqual(old, *t)) {
 			continue
 		}
 		k := key(o.ID, TrackPrefix+string(name))
-		if !t.Waiting {
-			if _, ok := before[name]; ok {
-				items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: k}})
-			}
-			continue
-		}
 		doc, err := json.Marshal(t)
 		if err != nil {
 			return nil, fmt.Errorf("encode track %s of order %s: %w", name, o.ID, err)
