@@ -45,6 +45,9 @@ type Request struct {
 	URL    string
 	Header http.Header
 	Body   []byte
+	// Unsafe marks a write that must not be repeated when its outcome is unknown (a timeout, a 5xx):
+	// it is retried only after the partner refused it (Refused).
+	Unsafe bool
 }
 
 // Answer is what the partner sent back.
@@ -67,7 +70,7 @@ func (c *Caller) Do(ctx context.Context, req Request, classify Classify) (Answer
 	attempts := max(c.MaxAttempts, 1)
 	for attempt := 1; ; attempt++ {
 		ans, err := c.attempt(ctx, req, classify)
-		if err == nil || KindOf(err) != Transient || attempt == attempts || ctx.Err() != nil {
+		if err == nil || KindOf(err) != Transient || attempt == attempts || ctx.Err() != nil || (req.Unsafe && !Refused(err)) {
 			return ans, err
 		}
 		wait := c.Backoff.Delay(attempt)

@@ -73,6 +73,14 @@ func StatusOf(err error) int {
 	return 0
 }
 
+// Refused reports whether the partner refused the request before acting on it (rate limited,
+// locked, its queue full), so sending it again cannot do it twice. Errors say so with a
+// Refused() bool method; anything else may have been applied.
+func Refused(err error) bool {
+	var r interface{ Refused() bool }
+	return errors.As(err, &r) && r.Refused()
+}
+
 // TransportError is a call that got no answer: a timeout, a refused or reset connection.
 type TransportError struct {
 	Partner, Op string

@@ -66,11 +66,27 @@ func (c *Client) SetWBZMark(ctx context.Context, customerID string, mark WBZMark
 }
 
 // ImportOrders submits order imports. plenigo processes them asynchronously; the outcome appears in
-// the import log. Retrying is safe: plenigo refuses a second order with the same externalSystemId.
+// the import log. Nothing published says plenigo refuses a second import of an externalSystemId
+// while the first is pending, so the call is not repeated after an answer that leaves open whether
+// plenigo took it (a timeout, a 5xx): only refusals are retried here (429, 423, 97004). The caller
+// looks the order up before it submits again (IsUncertain).
 func (c *Client) ImportOrders(ctx context.Context, in OrderImports) (ImportResult, error) {
 	var res ImportResult
-	_, err := c.do(ctx, "import orders", http.MethodPost, "/imports/orders", nil, in, &res)
+	_, err := c.call(ctx, "import orders", http.MethodPost, "/imports/orders", nil, in, &res, true)
 	return res, err
+}
+
+// CreateWBZAddress creates a dealer's WBZ delivery address and returns its id. Creating is not
+// idempotent, so an uncertain answer is not repeated: the caller keeps the id it got.
+func (c *Client) CreateWBZAddress(ctx context.Context, in WBZAddress) (int64, error) {
+	var a Address
+	_, err := c.call(ctx, "create WBZ address", http.MethodPost, "/addresses/wbz", nil, in, &a, true)
+	return a.AddressID, err
+}
+
+// ImportLogFor returns the import log entries of one import key, oldest first.
+func (c *Client) ImportLogFor(ctx context.Context, externalSystemID string) ([]LogEntry, error) {
+	return c.ImportLogPage(ctx, LogQuery{ExternalSystemID: externalSystemID, Size: 100})
 }
 
 // ImportLogPage returns one page of the import log, oldest change first.
@@ -85,6 +101,9 @@ func (c *Client) ImportLogPage(ctx context.Context, q LogQuery) ([]LogEntry, err
 	}
 	if q.StartingAfter != 0 {
 		v.Set("startingAfter", strconv.FormatInt(q.StartingAfter, 10))
+	}
+	if q.ExternalSystemID != "" {
+		v.Set("externalSystemId", q.ExternalSystemID)
 	}
 	var page struct {
 		Items []LogEntry `json:"items"`
@@ -102,9 +121,14 @@ func (c *Client) OrdersByExternalSystemID(ctx context.Context, id string) ([]Ord
 	return page.Items, err
 }
 
-// do performs one call with the partner layer's retries and decodes a 2xx answer into out.
+// do performs one idempotent call with the partner layer's retries and decodes a 2xx answer into out.
 func (c *Client) do(ctx context.Context, op, method, path string, query url.Values, body, out any) (int, error) {
-	req := partner.Request{Op: op, Method: method, URL: c.BaseURL + path,
+	return c.call(ctx, op, method, path, query, body, out, false)
+}
+
+// call performs one call; an unsafe one is retried only after plenigo refused it.
+func (c *Client) call(ctx context.Context, op, method, path string, query url.Values, body, out any, unsafe bool) (int, error) {
+	req := partner.Request{Op: op, Method: method, URL: c.BaseURL + path, Unsafe: unsafe,
 		Header: http.Header{"Accept": {"application/json"}}}
 	if len(query) > 0 {
 		req.URL += "?" + query.Encode()
@@ -162,3 +186,9 @@ func equalFoldASCII(a, b string) bool {
 
 // IsAlreadyImported reports whether an import failure means plenigo already has the order.
 func IsAlreadyImported(err error) bool { return partner.KindOf(err) == partner.AlreadyDone }
+
+// IsUncertain reports whether a failed write may still have been applied by plenigo: no answer, a
+// timeout or a 5xx, as opposed to a refusal.
+func IsUncertain(err error) bool {
+	return err != nil && !partner.Refused(err) && partner.KindOf(err) == partner.Transient
+}

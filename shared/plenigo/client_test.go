@@ -170,19 +170,23 @@ func TestDuplicateImportBothWays(t *testing.T) {
 	}
 }
 
-func Test504AfterApplyThenRetryIsAlreadyDone(t *testing.T) {
+func TestAnImportWithAnUncertainAnswerIsNotPostedAgain(t *testing.T) {
 	sim, c := setup(t, plenigosim.Config{LogDelay: time.Millisecond})
 	if _, _, err := c.CreateCustomer(ctx(t), plenigo.CustomerCreation{CustomerID: "42", Email: "a@b.de", Language: "de"}); err != nil {
 		t.Fatal(err)
 	}
 	sim.FailNext("POST /imports/orders", plenigosim.Fault504AfterApply)
 	err := importOne(t, c, "mkt-504")
-	if err != nil && !plenigo.IsAlreadyImported(err) {
-		t.Fatalf("import after a 504 that applied: %v", err)
+	if !plenigo.IsUncertain(err) {
+		t.Fatalf("a 504 after the import was applied: %v, want an uncertain failure", err)
 	}
 	time.Sleep(50 * time.Millisecond)
-	if sim.OrdersFor("mkt-504") != 1 || sim.Calls()["POST /imports/orders"] != 2 {
-		t.Fatalf("%d orders after %d calls", sim.OrdersFor("mkt-504"), sim.Calls()["POST /imports/orders"])
+	if sim.OrdersFor("mkt-504") != 1 || sim.Calls()["POST /imports/orders"] != 1 {
+		t.Fatalf("%d orders after %d calls; the import must not be posted blindly again", sim.OrdersFor("mkt-504"), sim.Calls()["POST /imports/orders"])
+	}
+	sim.FailNext("POST /imports/orders", plenigosim.Fault429)
+	if err := importOne(t, c, "mkt-429"); err != nil || sim.Calls()["POST /imports/orders"] != 3 {
+		t.Fatalf("a refused (429) import is sent again: %v after %d calls", err, sim.Calls()["POST /imports/orders"])
 	}
 }
 
@@ -282,5 +286,31 @@ func TestOldLogEntriesExpire(t *testing.T) {
 	skew.Store(int64(plenigosim.LogRetention + time.Hour))
 	if page, _ := c.ImportLogPage(ctx(t), plenigo.LogQuery{Size: 100}); len(page) != 0 {
 		t.Fatalf("entries older than 7 days are still served: %+v", page)
+	}
+}
+
+func TestPlenigoCodesDecideBeforeStatuses(t *testing.T) {
+	for name, c := range map[string]struct {
+		e       plenigo.Error
+		kind    partner.Kind
+		refused bool
+	}{
+		"offer not found":        {plenigo.Error{Status: 404, Code: 60404}, partner.Permanent, false},
+		"customer not found":     {plenigo.Error{Status: 404, Code: 20404}, partner.NotFound, false},
+		"registration locked":    {plenigo.Error{Status: 423, Code: 20026}, partner.Transient, true},
+		"customer not active":    {plenigo.Error{Status: 403, Code: 20001}, partner.Permanent, false},
+		"token lacks a right":    {plenigo.Error{Status: 401, Code: 99009}, partner.Unauthorized, false},
+		"import queue full":      {plenigo.Error{Status: 400, Code: 97004}, partner.Transient, true},
+		"already imported":       {plenigo.Error{Status: 400, Code: 97001}, partner.AlreadyDone, false},
+		"rate limited":           {plenigo.Error{Status: 429, Code: 99429}, partner.Transient, true},
+		"gateway timeout":        {plenigo.Error{Status: 504, Code: 99504}, partner.Transient, false},
+		"403 without a code":     {plenigo.Error{Status: 403}, partner.Permanent, false},
+		"validation":             {plenigo.Error{Status: 400, Code: 99400}, partner.Permanent, false},
+		"email in another combo": {plenigo.Error{Status: 400, Code: 20027}, partner.Conflict, false},
+	} {
+		e := c.e
+		if e.Kind() != c.kind || partner.Refused(&e) != c.refused {
+			t.Errorf("%s: kind %v refused %v; want %v, %v", name, e.Kind(), partner.Refused(&e), c.kind, c.refused)
+		}
 	}
 }

@@ -63,6 +63,31 @@ type OrderImport struct {
 	StartDate         time.Time `json:"startDate"`
 	PaymentMethod     string    `json:"paymentMethod"`
 	ManagedBy         string    `json:"managedBy,omitempty"` // EXTERNAL or WBZ
+	// DeliveryAddressID is the WBZ delivery address of a dealer (POST /addresses/wbz); plenigo
+	// refuses WBZ offers that deliver without one (90069).
+	DeliveryAddressID int64 `json:"deliveryAddressId,omitempty"`
+}
+
+// WBZAddress is the body of POST /addresses/wbz: a dealer's delivery address for WBZ imports.
+// plenigo requires CustomerID and Type.
+type WBZAddress struct {
+	CustomerID   string `json:"customerId"`
+	Type         string `json:"type"` // DELIVERY
+	CompanyName  string `json:"companyName,omitempty"`
+	FirstName    string `json:"firstName,omitempty"`
+	LastName     string `json:"lastName,omitempty"`
+	Street       string `json:"street,omitempty"`
+	StreetNumber string `json:"streetNumber,omitempty"`
+	Postcode     string `json:"postcode,omitempty"`
+	City         string `json:"city,omitempty"`
+	Country      string `json:"country,omitempty"`
+}
+
+// Address is plenigo's address record; only the fields orderhub reads.
+type Address struct {
+	AddressID  int64  `json:"addressId"`
+	CustomerID string `json:"customerId,omitempty"`
+	Type       string `json:"type,omitempty"`
 }
 
 // ImportResult is the answer to an import: success and, when plenigo sends one, a promise id.
@@ -97,4 +122,6 @@ type LogQuery struct {
 	Until         time.Time
 	StartingAfter int64
 	Size          int
+	// ExternalSystemID, when set, selects the entries of one import key.
+	ExternalSystemID string
 }
