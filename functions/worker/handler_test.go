@@ -228,12 +228,13 @@ func TestFixtureImportsTheBatchAndFailsOnlyTheMalformedJob(t *testing.T) {
 	}
 }
 
-func TestPlenigoUnavailableRetriesEveryJobWithADelay(t *testing.T) {
+// plenigo turns every import away (429: a refusal, so the client tries three times), then recovers.
+func TestPlenigoRefusingRetriesEveryJobWithADelay(t *testing.T) {
 	s := queuedOrders(t)
 	sim, pc := newSim(t)
 	d := &recordingDelayer{}
 	h := newTestHandler(t, s, pc, d)
-	sim.FailNext("POST /imports/orders", plenigosim.Fault503, plenigosim.Fault503, plenigosim.Fault503)
+	sim.FailNext("POST /imports/orders", plenigosim.Fault429, plenigosim.Fault429, plenigosim.Fault429)
 
 	resp := invoke(t, h, lambdatest.Fixture(t, "worker-import-jobs.json"))
 	var want []string

@@ -172,7 +172,7 @@ func TestTransientFailureRetriesWithGrowingDelay(t *testing.T) {
 	id := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
 	var delays []time.Duration
 	for range 2 {
-		r.sim.FailNext("POST /imports/orders", plenigosim.Fault503, plenigosim.Fault503, plenigosim.Fault503)
+		r.sim.FailNext("POST /imports/orders", plenigosim.Fault429, plenigosim.Fault429, plenigosim.Fault429) // refused: the client tries three times
 		res := r.importer.Import(ctx, []string{id}, by)
 		if res[id].Outcome != importing.Retry {
 			t.Fatalf("result %+v", res[id])
