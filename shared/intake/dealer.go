@@ -28,6 +28,19 @@ type dealerPurchase struct {
 	Quantity         literal `json:"quantity"`
 	StartDate        string  `json:"startDate"`
 	PaymentMethod    string  `json:"paymentMethod"`
+	// DeliveryAddress is where a printed offer is delivered; plenigo needs it for such WBZ offers.
+	DeliveryAddress *deliveryAddress `json:"deliveryAddress"`
+}
+
+type deliveryAddress struct {
+	Company     string `json:"company"`
+	FirstName   string `json:"firstName"`
+	LastName    string `json:"lastName"`
+	Street      string `json:"street"`
+	HouseNumber string `json:"houseNumber"`
+	PostalCode  string `json:"postalCode"`
+	Town        string `json:"town"`
+	Country     string `json:"country"`
 }
 
 // DealerItem is one purchase of a batch after parsing: an order, or the reason it was refused.
@@ -132,6 +145,20 @@ func dealerOrder(f string, p *dealerPurchase, at time.Time, by order.Actor) (*or
 		Address:   order.Address{Company: text(p.Company, 100), Country: strings.ToUpper(text(p.Country, 2))},
 	}
 	o.Dealer = &order.Dealer{Group: group, Number: number}
+	if d := p.DeliveryAddress; d != nil {
+		a := order.Address{Company: text(d.Company, 100), FirstName: text(d.FirstName, 100), LastName: text(d.LastName, 100),
+			Street: text(d.Street, 100), HouseNumber: text(d.HouseNumber, 100), PostalCode: text(d.PostalCode, 100),
+			Town: text(d.Town, 100), Country: strings.ToUpper(text(d.Country, 2))}
+		for _, req := range [][2]string{{"street", a.Street}, {"postalCode", a.PostalCode}, {"town", a.Town}, {"country", a.Country}} {
+			if req[1] == "" {
+				return nil, missing(f + ".deliveryAddress." + req[0])
+			}
+		}
+		if a.Company == "" && (a.FirstName == "" || a.LastName == "") {
+			return nil, missing(f + ".deliveryAddress.company")
+		}
+		o.Dealer.Delivery = &a
+	}
 	o.Items = []order.Item{{Product: product, Quantity: qty}}
 	o.Payment = order.Payment{Method: text(p.PaymentMethod, 64)}
 	o.StartDate = start

@@ -104,3 +104,19 @@ func TestReevaluateAfterMappingFix(t *testing.T) {
 		t.Fatalf("unknown order: %v", err)
 	}
 }
+
+func TestDealerDeliveryAddress(t *testing.T) {
+	const base = `{"externalSystemId":"WBZ-9","email":"d@presse.example","dealerGroup":"Nord","dealerNumber":"1","offer":"WBZ-PRINT-12M","quantity":1,"startDate":"2026-12-01","paymentMethod":"invoice"`
+	items, err := ParseDealerBatch([]byte(`{"purchases":[`+base+`,"deliveryAddress":{"company":"Kiosk am Markt","street":"Markt","houseNumber":"1","postalCode":"20095","town":"Hamburg","country":"de"}},`+
+		base+`,"deliveryAddress":{"company":"Kiosk","street":"Markt","postalCode":"20095","country":"DE"}}]}`), fuzzAt, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := items[0].Order.Dealer.Delivery
+	if items[0].Err != nil || d == nil || d.Company != "Kiosk am Markt" || d.Town != "Hamburg" || d.Country != "DE" {
+		t.Fatalf("delivery address %+v, error %v", d, items[0].Err)
+	}
+	if e := items[1].Err; e == nil || e.Field != "purchases[1].deliveryAddress.town" {
+		t.Fatalf("an address without a town: %+v", e)
+	}
+}

@@ -52,6 +52,8 @@ type Order struct {
 	Version int `json:"version"`
 	// Attempts counts partner attempts for the current step, reset on each forward move.
 	Attempts int `json:"attempts,omitempty"`
+	// Submission is the import worker's hold on the import step (submission.go).
+	Submission Submission `json:"submission,omitzero"`
 	// Tracks are the partners' own progress beside the import lifecycle (track.go).
 	Tracks map[TrackName]*Track `json:"tracks,omitempty"`
 
@@ -91,6 +93,10 @@ type Address struct {
 type Dealer struct {
 	Group  string `json:"group"`
 	Number string `json:"number"`
+	// Delivery is where a printed offer is delivered, when the purchase names it. plenigo needs it
+	// as a WBZ address of the dealer; DeliveryAddressID is that address once created.
+	Delivery          *Address `json:"delivery,omitempty"`
+	DeliveryAddressID int64    `json:"deliveryAddressId,omitempty"`
 }
 
 // Money is a gross and net amount in the order's currency.
@@ -199,6 +205,10 @@ func (o *Order) Clone() *Order {
 	c.History = append([]Event(nil), o.History...)
 	if o.Dealer != nil {
 		d := *o.Dealer
+		if d.Delivery != nil {
+			a := *d.Delivery
+			d.Delivery = &a
+		}
 		c.Dealer = &d
 	}
 	if o.Tracks != nil {

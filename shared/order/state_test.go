@@ -222,3 +222,28 @@ func TestImportQuestions(t *testing.T) {
 		}
 	}
 }
+
+func TestOneClaimOnTheImportStep(t *testing.T) {
+	o := newOrder(t)
+	if o.Claim("w1", t0, time.Minute) {
+		t.Fatal("an order not yet queued was claimed")
+	}
+	_ = o.MoveTo(Queued, Change{At: t0})
+	if !o.Claim("w1", t0, time.Minute) || o.Claim("w2", t0.Add(30*time.Second), time.Minute) {
+		t.Fatal("a second worker took a held claim")
+	}
+	if !o.ClaimedBy("w1", t0.Add(30*time.Second)) || o.ClaimedBy("w1", t0.Add(2*time.Minute)) {
+		t.Fatal("ClaimedBy ignores the expiry")
+	}
+	if !o.Claim("w2", t0.Add(2*time.Minute), time.Minute) {
+		t.Fatal("an expired claim was not taken over")
+	}
+	o.Release(true, t0.Add(3*time.Minute))
+	if o.Submission.Owner != "" || !o.Submission.UncertainAt.Equal(t0.Add(3*time.Minute)) || !o.Claim("w3", t0.Add(3*time.Minute), time.Minute) {
+		t.Fatalf("after release: %+v", o.Submission)
+	}
+	o.Submitted()
+	if o.Submission != (Submission{}) {
+		t.Fatalf("submitted order keeps %+v", o.Submission)
+	}
+}
