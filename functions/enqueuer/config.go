@@ -16,15 +16,16 @@ import (
 const (
 	EnvReceivedAge = "SWEEP_RECEIVED_AGE"
 	EnvQueuedAge   = "SWEEP_QUEUED_AGE"
+	EnvRetryingAge = "SWEEP_RETRYING_AGE"
 )
 
 // Config is everything the enqueuer is told.
 type Config struct {
 	OrdersTable    string
 	ImportQueueURL string
-	// ReceivedAge is how long an order may sit in RECEIVED, QueuedAge in QUEUED without progress,
-	// before the sweep enqueues it (again).
-	ReceivedAge, QueuedAge time.Duration
+	// ReceivedAge, QueuedAge and RetryingAge are how long an order may sit in each state without
+	// progress before the sweep enqueues it (again).
+	ReceivedAge, QueuedAge, RetryingAge time.Duration
 	// SweepLimit bounds the orders one sweep handles per state.
 	SweepLimit int
 }
@@ -36,6 +37,7 @@ func ReadConfig(env *envconfig.Reader) Config {
 		ImportQueueURL: env.Require(queue.EnvURL),
 		ReceivedAge:    env.Duration(EnvReceivedAge, 2*time.Minute),
 		QueuedAge:      env.Duration(EnvQueuedAge, 15*time.Minute),
+		RetryingAge:    env.Duration(EnvRetryingAge, time.Hour),
 		SweepLimit:     500,
 	}
 }
@@ -48,7 +50,7 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 	return &Handler{
 		Enqueuer: &importing.Enqueuer{Orders: dynamostore.New(d.DynamoDB, cfg.OrdersTable),
 			Queue: &queue.SQS{Client: d.SQS, URL: cfg.ImportQueueURL}, Now: time.Now, Log: d.Log,
-			ReceivedAge: cfg.ReceivedAge, QueuedAge: cfg.QueuedAge, SweepLimit: cfg.SweepLimit},
+			ReceivedAge: cfg.ReceivedAge, QueuedAge: cfg.QueuedAge, RetryingAge: cfg.RetryingAge, SweepLimit: cfg.SweepLimit},
 		Function: d.Function,
 		Log:      d.Log,
 	}, nil

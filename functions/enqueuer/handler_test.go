@@ -44,7 +44,7 @@ func newTestHandler(t *testing.T, orders order.Repository, q importing.Queue) *e
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	return &enqueuer.Handler{
 		Enqueuer: &importing.Enqueuer{Orders: orders, Queue: q, Now: time.Now, Log: log,
-			ReceivedAge: receivedAge, QueuedAge: queuedAge, SweepLimit: 500},
+			ReceivedAge: receivedAge, QueuedAge: queuedAge, RetryingAge: time.Hour, SweepLimit: 500},
 		Function: "enqueuer",
 		Log:      log,
 	}

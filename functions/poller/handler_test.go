@@ -23,7 +23,7 @@ const (
 	token     = "plenigo-test-token"
 	requestID = "9e8d7c6b-pol-4a3f-b2e1-0d9c8b7a6f5e"
 	offer1338 = "O_MZA1E7173120881551"
-	offer1339 = "O_K3Q9T2W8PLX4RM7N2B" // not (yet) in plenigo: its import fails
+	offer1339 = "O_K3Q9T2W8PLX4RM7N2B" // plenigo loses it after accepting its import: the import fails
 	offerWBZ  = "O_WBZ7PRINT0012MNTHS"
 )
 
@@ -46,7 +46,7 @@ func newSim(t *testing.T) (*plenigosim.Sim, *plenigo.Client) {
 	t.Helper()
 	return plenigosim.Serve(t, plenigosim.Config{
 		Tokens:   map[string]bool{token: true},
-		Offers:   map[string]plenigosim.Offer{offer1338: {}, offerWBZ: {WBZ: true}},
+		Offers:   map[string]plenigosim.Offer{offer1338: {}, offer1339: {}, offerWBZ: {WBZ: true}},
 		LogDelay: 5 * time.Millisecond,
 	}, token)
 }
@@ -144,9 +144,12 @@ func get(t *testing.T, s *memstore.Store, id string) *order.Order {
 func TestScheduleFixtureConfirmsImportsFromTheLog(t *testing.T) {
 	s := memstore.New()
 	sim, pc := newSim(t)
+	sim.SetLogDelay(time.Hour) // hold the imports until plenigo has lost offer1339
 	submitted(t, s, pc, order.SourceMarketplace, "221", "john@account.com", offer1338, true)
 	submitted(t, s, pc, order.SourceMarketplace, "222", "john@account.com", offer1339, true)
 	submitted(t, s, pc, order.SourceDealer, "WBZ-2026-000101", "vertrieb@presse-nord.example", offerWBZ, false) // not in plenigo yet
+	sim.RemoveOffer(offer1339)
+	sim.ProcessPending()
 	processed(t, pc, 2)
 	plenigoOrders, err := pc.OrdersByExternalSystemID(context.Background(), "mkt-221")
 	if err != nil || len(plenigoOrders) != 1 {
@@ -168,14 +171,15 @@ func TestScheduleFixtureConfirmsImportsFromTheLog(t *testing.T) {
 	if last := o.History[len(o.History)-1]; last.Actor != (order.Actor{Function: "poller", RequestID: requestID}) || last.To != order.Imported {
 		t.Errorf("mkt-221's last history entry: %+v", last)
 	}
-	if o := get(t, s, "mkt-222"); o.State != order.ImportFailed || !strings.Contains(o.StateReason, "Offer not found") {
+	if o := get(t, s, "mkt-222"); o.State != order.ImportFailed || !strings.Contains(o.StateReason, "Offer for the provided id cannot be found") {
 		t.Errorf("mkt-222: %s %q, want IMPORT_FAILED with plenigo's reason", o.State, o.StateReason)
 	}
 	if o := get(t, s, "dealer-WBZ-2026-000101"); o.State != order.ImportSubmitted || o.Version != dealerVersion {
 		t.Errorf("dealer order without a log entry: %s version %d", o.State, o.Version)
 	}
-	if c := sim.Calls(); c["GET /imports/orders/logs"] != 1 || sim.TotalCalls() != 1 {
-		t.Errorf("plenigo calls %v, want one log page", c)
+	// One log page, and one direct look before an order is failed from the log.
+	if c := sim.Calls(); c["GET /imports/orders/logs"] != 1 || c["GET /orders"] != 1 || sim.TotalCalls() != 2 {
+		t.Errorf("plenigo calls %v, want one log page and one order lookup", c)
 	}
 
 	// The next scheduled poll: the entries are applied already, nothing changes.

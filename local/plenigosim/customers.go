@@ -26,8 +26,19 @@ type wbzMark struct {
 
 // createCustomer is POST /customers. An email is unique: the same email with the same id answers 208
 // with the existing customer (so a retried create is harmless), with another id 20027, without an id
-// 20007; an id taken by another email is 20068.
+// 20007; an id taken by another email is 20068. While LockRegistration has calls left, it answers
+// 423 with 20026 before looking at the body.
 func (s *Sim) createCustomer(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	locked := s.regLocked > 0
+	if locked {
+		s.regLocked--
+	}
+	s.mu.Unlock()
+	if locked {
+		writeErr(w, 423, 20026, "Registration process for given email address is locked for 10 seconds.", nil)
+		return
+	}
 	var in struct {
 		CustomerID       string `json:"customerId"`
 		Email            string `json:"email"`
@@ -50,7 +61,7 @@ func (s *Sim) createCustomer(w http.ResponseWriter, r *http.Request) {
 		v = append(v, validationError{Field: "customerId", Error: "numeric", Value: in.CustomerID})
 	}
 	if len(v) > 0 {
-		writeErr(w, 400, 99400, "Provided data cannot be processed.", v)
+		invalid(w, v)
 		return
 	}
 	s.mu.Lock()
@@ -62,10 +73,10 @@ func (s *Sim) createCustomer(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if in.CustomerID != "" {
-			writeErr(w, 400, 20027, "Email or customer id already used in a different combination.", nil)
+			writeErr(w, 400, 20027, "Email address or customer id is already used in a different combination.", nil)
 			return
 		}
-		writeErr(w, 400, 20007, "Email already exists.", nil)
+		writeErr(w, 400, 20007, "Customer with this email already exists.", nil)
 		return
 	}
 	id := in.CustomerID
@@ -73,7 +84,7 @@ func (s *Sim) createCustomer(w http.ResponseWriter, r *http.Request) {
 		s.nextCust++
 		id = strconv.FormatInt(s.nextCust, 10)
 	} else if _, taken := s.customers[id]; taken {
-		writeErr(w, 400, 20068, "Customer id already in use.", nil)
+		writeErr(w, 400, 20068, "Customer id is already in use.", nil)
 		return
 	}
 	c := &customer{CustomerID: id, Email: in.Email, Language: in.Language, FirstName: in.FirstName, LastName: in.LastName, External: in.ExternalSystemID, Status: "ACTIVATED"}
@@ -114,7 +125,7 @@ func (s *Sim) customerIDByExternal(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeErr(w, 404, 20404, "Customer not found.", nil)
+	writeErr(w, 404, 20404, customerNotFound, nil)
 }
 
 // getCustomer is GET /customers/{id}.
@@ -125,7 +136,7 @@ func (s *Sim) getCustomer(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, c)
 		return
 	}
-	writeErr(w, 404, 20404, "Customer not found.", nil)
+	writeErr(w, 404, 20404, customerNotFound, nil)
 }
 
 // getWBZMark is GET /customers/{id}/marks/WBZ.
@@ -134,7 +145,7 @@ func (s *Sim) getWBZMark(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	c, ok := s.customers[r.PathValue("id")]
 	if !ok {
-		writeErr(w, 404, 20404, "Customer not found.", nil)
+		writeErr(w, 404, 20404, customerNotFound, nil)
 		return
 	}
 	if c.wbz == nil {
@@ -150,7 +161,7 @@ func (s *Sim) putWBZMark(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.customers[r.PathValue("id")]
 	s.mu.Unlock()
 	if !ok {
-		writeErr(w, 404, 20404, "Customer not found.", nil)
+		writeErr(w, 404, 20404, customerNotFound, nil)
 		return
 	}
 	var m wbzMark
@@ -165,7 +176,7 @@ func (s *Sim) putWBZMark(w http.ResponseWriter, r *http.Request) {
 		v = append(v, validationError{Field: "dealerNumber", Error: "required", Value: m.DealerNumber})
 	}
 	if len(v) > 0 {
-		writeErr(w, 400, 99400, "Provided data cannot be processed.", v)
+		invalid(w, v)
 		return
 	}
 	s.mu.Lock()
@@ -188,3 +199,6 @@ func numeric(s string, max int) bool {
 	}
 	return true
 }
+
+// customerNotFound is plenigo's message for 20404.
+const customerNotFound = "Customer for the provided id cannot be found."

@@ -7,6 +7,9 @@ import (
 	"time"
 )
 
+// logEntry is an entry of the import log. A pending entry has success false and no errorReason;
+// completing it sets the outcome and a new changedDate. Refused imports read errorReason
+// importFailed and errorDetail {"message": …}, with no error code.
 type logEntry struct {
 	ID               int64          `json:"orderImportLogEntryId"`
 	CreatedDate      time.Time      `json:"createdDate"`
@@ -54,6 +57,7 @@ func (s *Sim) searchLogs(w http.ResponseWriter, r *http.Request) {
 	horizon := s.now().Add(-LogRetention)
 	var matched []logEntry
 	for _, e := range s.logs {
+		e := *e
 		switch {
 		case e.ChangedDate.Before(horizon):
 		case !since.IsZero() && e.ChangedDate.Before(since):
@@ -100,5 +104,5 @@ func (s *Sim) getLog(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeErr(w, 404, 121404, "Import log entry not found.", nil)
+	writeErr(w, 404, 121404, "OrderImportLogEntry for the provided id cannot be found.", nil)
 }

@@ -16,10 +16,12 @@ import (
 )
 
 const (
-	token    = "tok"
-	readOnly = "read-only"
-	offer    = "O_MZA1E7173120881551"
-	wbzOffer = "O_WBZ7PRINT0012MNTHS"
+	token     = "tok"
+	readOnly  = "read-only"
+	offer     = "O_MZA1E7173120881551"
+	wbzOffer  = "O_WBZ7PRINT0012MNTHS"
+	wbzPrint  = "O_WBZ7PRINTDELIVERED"
+	goneOffer = "O_GONE00000000000001"
 )
 
 type rig struct {
@@ -31,7 +33,7 @@ type rig struct {
 func newRig(t *testing.T, cfg plenigosim.Config) *rig {
 	t.Helper()
 	cfg.Tokens = map[string]bool{token: true, readOnly: false}
-	cfg.Offers = map[string]plenigosim.Offer{offer: {}, wbzOffer: {WBZ: true}}
+	cfg.Offers = map[string]plenigosim.Offer{offer: {}, wbzOffer: {WBZ: true}, wbzPrint: {WBZ: true, NeedsDeliveryAddress: true}, goneOffer: {}}
 	if cfg.LogDelay == 0 {
 		cfg.LogDelay = time.Millisecond
 	}
@@ -126,14 +128,15 @@ func item(ext, offerID, customerID string) map[string]any {
 		"quantity": 1, "startDate": "2025-03-01T00:00:00Z", "paymentMethod": "BILLING"}
 }
 
-func TestRateLimitCarriesRetryAfter(t *testing.T) {
+func TestRateLimitRetryAfter(t *testing.T) {
 	tests := []struct {
 		name       string
 		retryAfter time.Duration
 		want       string
 	}{
-		{"default one second", 0, "1"},
+		{"none by default, as plenigo documents none", 0, ""},
 		{"configured", 3 * time.Second, "3"},
+		{"rounded up", 1500 * time.Millisecond, "2"},
 		{"zero", plenigosim.RetryAfterZero, "0"},
 	}
 	for _, tt := range tests {
@@ -142,10 +145,10 @@ func TestRateLimitCarriesRetryAfter(t *testing.T) {
 			r.sim.FailNext("GET /orders", plenigosim.Fault429)
 			a := r.do("GET", "/orders", nil)
 			r.expect(a, 429, 99429)
-			if got := a.header.Get("Retry-After"); got != tt.want {
-				t.Fatalf("Retry-After %q, want %q", got, tt.want)
+			if got, set := a.header.Get("Retry-After"), a.header.Values("Retry-After") != nil; got != tt.want || set != (tt.want != "") {
+				t.Fatalf("Retry-After %q (present %v), want %q", got, set, tt.want)
 			}
-			if a.body["errorMessage"] != "Rate limit reached." {
+			if a.body["errorMessage"] != "The rate limit for this endpoint is reached. Please try again later." {
 				t.Fatalf("body %s", a.raw)
 			}
 			if a := r.do("GET", "/orders", nil); a.status != 200 || a.header.Get("Retry-After") != "" {
@@ -164,10 +167,10 @@ func TestFaultAnswers(t *testing.T) {
 		status int
 		msg    string
 	}{
-		{plenigosim.Fault500, 500, "Internal error."},
-		{plenigosim.Fault502, 502, "Bad gateway."},
-		{plenigosim.Fault503, 503, "Temporarily unavailable."},
-		{plenigosim.FaultTimeout, 504, "Gateway timeout."},
+		{plenigosim.Fault500, 500, "Currently we are not able to answer your request. We are working hard to resolve this problem."},
+		{plenigosim.Fault502, 502, "Bad Gateway."},
+		{plenigosim.Fault503, 503, "Service is temporarily unavailable. Please try again later."},
+		{plenigosim.FaultTimeout, 504, "Service is taking too long to respond. Please try again later."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fault.String(), func(t *testing.T) {
@@ -282,24 +285,35 @@ func TestCustomers(t *testing.T) {
 func TestImportsLogsAndOrders(t *testing.T) {
 	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	clock := simkit.NewClock(t0)
-	r := newRig(t, plenigosim.Config{Clock: clock})
+	r := newRig(t, plenigosim.Config{Clock: clock, LogDelay: time.Hour})
 	r.expect(r.do("POST", "/customers", map[string]any{"customerId": "7", "email": "a@x.de", "language": "de"}), 201, 0)
 
-	a := r.do("POST", "/imports/orders", importBody(item("mkt-1", offer, "7"), item("mkt-2", "O_UNKNOWNOFFER000001", "7")))
+	a := r.do("POST", "/imports/orders", importBody(item("mkt-1", offer, "7"), item("mkt-2", goneOffer, "7")))
 	r.expect(a, 201, 0)
 	if a.body["success"] != true || a.body["promiseId"] != "prm00000000000000000001" {
 		t.Fatalf("import %s", a.raw)
 	}
+	// The offer goes after plenigo accepted the import.
+	r.sim.RemoveOffer(goneOffer)
 	r.expect(r.do("POST", "/imports/orders", importBody(item("mkt-1", offer, "7"))), 400, 97001) // pending counts
 	r.expect(r.do("POST", "/imports/orders", importBody(item("mkt-3", offer, "99"))), 404, 20404)
+	r.expect(r.do("POST", "/imports/orders", importBody(item("mkt-3", "O_UNKNOWNOFFER000001", "7"))), 404, 60404)
+	r.expect(r.do("POST", "/imports/orders", importBody(item("mkt-3", goneOffer, "7"))), 404, 60404)
 	r.expect(r.do("POST", "/imports/orders", importBody()), 400, 99400)
 	r.expect(r.do("POST", "/imports/orders", importBody(item("", "short", ""))), 400, 99400)
-	r.eventually("two log entries", func() bool { return len(r.do("GET", "/imports/orders/logs", nil).items()) == 2 })
+	if a := r.do("GET", "/imports/orders/logs", nil); a.status != 200 || a.items() == nil || len(a.items()) != 0 {
+		t.Fatalf("log before processing: %s", a.raw)
+	}
+	r.sim.Flush()
 	logs := r.do("GET", "/imports/orders/logs", nil).items()
-	first, second := logs[0].(map[string]any), logs[1].(map[string]any)
-	if first["success"] != true || first["createdDate"] != t0.Format(time.RFC3339) || second["success"] != false || second["errorReason"] != "Offer not found." {
+	if len(logs) != 2 {
 		t.Fatalf("log entries %v", logs)
 	}
+	first, second := logs[0].(map[string]any), logs[1].(map[string]any)
+	if first["success"] != true || first["createdDate"] != t0.Format(time.RFC3339) || first["orderId"] != float64(500001) {
+		t.Fatalf("first entry %v", first)
+	}
+	expectRefused(t, second, "Offer for the provided id cannot be found.")
 	r.expect(r.do("POST", "/imports/orders", importBody(item("mkt-1", offer, "7"))), 400, 97001) // imported
 	if a := r.do("GET", "/orders?externalSystemId=mkt-1", nil); len(a.items()) != 1 || r.sim.OrdersFor("mkt-1") != 1 || r.sim.OrderCount() != 1 {
 		t.Fatalf("orders %s", a.raw)
@@ -310,10 +324,12 @@ func TestImportsLogsAndOrders(t *testing.T) {
 
 	r.sim.SetDuplicateMode(plenigosim.DuplicateAsync)
 	r.expect(r.do("POST", "/imports/orders", importBody(item("mkt-1", offer, "7"))), 201, 0)
-	r.eventually("the async duplicate's entry", func() bool {
-		items := r.do("GET", "/imports/orders/logs?externalSystemId=mkt-1&success=false", nil).items()
-		return len(items) == 1 && items[0].(map[string]any)["errorDetail"].(map[string]any)["errorCode"] == float64(97001)
-	})
+	r.sim.Flush()
+	items := r.do("GET", "/imports/orders/logs?externalSystemId=mkt-1&success=false", nil).items()
+	if len(items) != 1 {
+		t.Fatalf("async duplicate entries %v", items)
+	}
+	expectRefused(t, items[0].(map[string]any), "Order was already imported.")
 	if r.sim.OrdersFor("mkt-1") != 1 {
 		t.Fatal("an async duplicate made a second order")
 	}
@@ -327,6 +343,17 @@ func TestImportsLogsAndOrders(t *testing.T) {
 		t.Fatalf("after retention: %s", a.raw)
 	}
 	r.expect(r.do("GET", "/imports/orders/logs/"+id, nil), 404, 121404)
+}
+
+// expectRefused fails unless a log entry is a refused import in plenigo's shape: success false,
+// orderId 0, errorReason "Order could not be imported." and errorDetail holding only the message.
+func expectRefused(t *testing.T, e map[string]any, message string) {
+	t.Helper()
+	detail, _ := e["errorDetail"].(map[string]any)
+	if e["success"] != false || e["orderId"] != float64(0) || e["errorReason"] != "Order could not be imported." ||
+		len(detail) != 1 || detail["message"] != message {
+		t.Fatalf("entry %v, want refused with message %q and nothing else in errorDetail", e, message)
+	}
 }
 
 func TestQueueLimit(t *testing.T) {
@@ -394,7 +421,7 @@ func TestUnknownRoutes(t *testing.T) {
 		{"GET", "!/customers", "GET /unknown"}, // without the prefix
 	} {
 		a := r.call("", c.method, c.path, nil)
-		if a.status != 404 || a.raw != `{"errorCode":99404,"errorMessage":"Not found."}`+"\n" || a.header.Get("Content-Type") != "application/json" {
+		if a.status != 404 || a.raw != `{"errorCode":99404,"errorMessage":"Entity for given id does not exist."}`+"\n" || a.header.Get("Content-Type") != "application/json" {
 			t.Errorf("%s %s: %d %s", c.method, c.path, a.status, a.raw)
 		}
 		if n := r.sim.Calls()[c.endpoint]; n < 1 {
@@ -412,10 +439,12 @@ func TestCountingByPattern(t *testing.T) {
 	r.do("GET", "/customers/customerIdByExternalSystemId/e7", nil)
 	r.do("PUT", "/customers/7/marks/WBZ", map[string]any{"dealerGroup": "Nord", "dealerNumber": "4711"})
 	r.do("GET", "/customers/7/marks/WBZ", nil)
+	r.do("POST", "/addresses/wbz", wbzAddress("7", "DELIVERY"))
 	r.do("POST", "/imports/orders", importBody(item("mkt-1", offer, "7")))
 	r.do("GET", "/imports/orders/logs", nil)
 	r.do("GET", "/imports/orders/logs/1", nil)
 	r.do("GET", "/orders?externalSystemId=mkt-1", nil)
+	r.do("GET", "/subscriptions?externalSystemId=mkt-1", nil)
 	r.sim.FailNext("GET /orders", plenigosim.Fault503)
 	r.do("GET", "/orders", nil)
 
@@ -426,14 +455,16 @@ func TestCountingByPattern(t *testing.T) {
 		"GET /customers/customerIdByExternalSystemId/{id}": 1,
 		"PUT /customers/{id}/marks/WBZ":                    1,
 		"GET /customers/{id}/marks/WBZ":                    1,
+		"POST /addresses/wbz":                              1,
 		"POST /imports/orders":                             1,
 		"GET /imports/orders/logs":                         1,
 		"GET /imports/orders/logs/{id}":                    1,
 		"GET /orders":                                      2,
+		"GET /subscriptions":                               1,
 		"GET /unknown":                                     0,
 	})
 	r.sim.Counter().ExpectAtMost(t, "POST /customers", 1)
-	if r.sim.TotalCalls() != 12 || r.sim.Faulted()["GET /orders"] != 1 {
+	if r.sim.TotalCalls() != 14 || r.sim.Faulted()["GET /orders"] != 1 {
 		t.Fatalf("total %d, faulted %v", r.sim.TotalCalls(), r.sim.Faulted())
 	}
 	r.sim.ResetCalls()
@@ -456,4 +487,411 @@ func TestNowFromConfigStillWorks(t *testing.T) {
 	if len(a.items()) != 1 || a.items()[0].(map[string]any)["createdDate"] != t0.Format(time.RFC3339) {
 		t.Fatalf("log %s", a.raw)
 	}
+}
+
+func TestRetryAfterSwitch(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	retryAfter := func() []string {
+		r.sim.FailNext("GET /orders", plenigosim.Fault429)
+		a := r.do("GET", "/orders", nil)
+		r.expect(a, 429, 99429)
+		return a.header.Values("Retry-After")
+	}
+	if got := retryAfter(); got != nil {
+		t.Fatalf("Retry-After %q by default", got)
+	}
+	r.sim.SetRetryAfter(2 * time.Second)
+	if got := retryAfter(); len(got) != 1 || got[0] != "2" {
+		t.Fatalf("Retry-After %q after SetRetryAfter(2s)", got)
+	}
+	r.sim.SetRetryAfter(0)
+	if got := retryAfter(); got != nil {
+		t.Fatalf("Retry-After %q after SetRetryAfter(0)", got)
+	}
+}
+
+// dealer makes customer id with the WBZ mark (mark false: without) and returns a WBZ DELIVERY
+// address id for it.
+func (r *rig) dealer(id, email string, mark bool) int64 {
+	r.t.Helper()
+	r.expect(r.do("POST", "/customers", map[string]any{"customerId": id, "email": email, "language": "de"}), 201, 0)
+	if !mark {
+		return 0
+	}
+	r.expect(r.do("PUT", "/customers/"+id+"/marks/WBZ", map[string]any{"dealerGroup": "Nord", "dealerNumber": id}), 200, 0)
+	a := r.do("POST", "/addresses/wbz", wbzAddress(id, "DELIVERY"))
+	r.expect(a, 201, 0)
+	n, ok := a.body["addressId"].(float64)
+	if !ok || n <= 0 {
+		r.t.Fatalf("address %s", a.raw)
+	}
+	return int64(n)
+}
+
+func wbzAddress(customerID, typ string) map[string]any {
+	return map[string]any{"customerId": customerID, "type": typ, "companyName": "Presse Nord GmbH", "street": "Hafenstraße",
+		"streetNumber": "3", "postcode": "20457", "city": "Hamburg", "country": "DE"}
+}
+
+func wbzItem(ext, offerID, customerID string, deliveryAddressID int64) map[string]any {
+	it := item(ext, offerID, customerID)
+	it["managedBy"] = "WBZ"
+	if deliveryAddressID != 0 {
+		it["deliveryAddressId"] = deliveryAddressID
+	}
+	return it
+}
+
+func TestWBZAddresses(t *testing.T) {
+	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	r := newRig(t, plenigosim.Config{Clock: simkit.NewClock(t0)})
+	r.dealer("7", "d@x.de", false)
+	r.expect(r.do("POST", "/customers", map[string]any{"customerId": "8", "email": "e@x.de", "language": "de"}), 201, 0)
+
+	// The schema: customerId and type are required, and a name.
+	a := r.do("POST", "/addresses/wbz", map[string]any{"city": "Hamburg"})
+	r.expect(a, 400, 99400)
+	fields := map[string]bool{}
+	for _, v := range a.body["validationErrors"].([]any) {
+		fields[v.(map[string]any)["field"].(string)] = true
+	}
+	if !fields["customerId"] || !fields["type"] || !fields["companyName"] {
+		t.Fatalf("validation errors %s", a.raw)
+	}
+	r.expect(r.do("POST", "/addresses/wbz", wbzAddress("7", "HOME")), 400, 99400)
+	r.expect(r.do("POST", "/addresses/wbz", wbzAddress("C7", "DELIVERY")), 400, 99400)
+	r.expect(r.do("POST", "/addresses/wbz", nil), 400, 99001)
+	r.expect(r.do("POST", "/addresses/wbz?overrideValidation=maybe", wbzAddress("7", "DELIVERY")), 400, 99400)
+	r.expect(r.do("POST", "/addresses/wbz", wbzAddress("99", "DELIVERY")), 404, 20404)
+	r.expect(r.do("POST", "/addresses/wbz", wbzAddress("7", "DELIVERY")), 400, 20071) // no WBZ mark yet
+	r.expect(r.call(readOnly, "POST", "/addresses/wbz", wbzAddress("7", "DELIVERY")), 401, 99009)
+
+	r.expect(r.do("PUT", "/customers/7/marks/WBZ", map[string]any{"dealerGroup": "Nord", "dealerNumber": "4711"}), 200, 0)
+	a = r.do("POST", "/addresses/wbz", wbzAddress("7", "DELIVERY"))
+	r.expect(a, 201, 0)
+	want := map[string]any{"addressId": float64(100001), "customerId": "7", "type": "DELIVERY", "companyName": "Presse Nord GmbH",
+		"validationStatus": "NONE", "createdDate": t0.Format(time.RFC3339), "changedDate": t0.Format(time.RFC3339)}
+	for k, v := range want {
+		if a.body[k] != v {
+			t.Fatalf("%s = %v, want %v in %s", k, a.body[k], v, a.raw)
+		}
+	}
+	r.expect(r.do("POST", "/addresses/wbz", wbzAddress("7", "INVOICE")), 201, 0)
+	if got := fmt.Sprint(r.sim.WBZAddresses("7")); got != "[100001 100002]" || len(r.sim.WBZAddresses("8")) != 0 {
+		t.Fatalf("addresses of 7: %s", got)
+	}
+
+	t.Run("without the mark when allowed", func(t *testing.T) {
+		r := newRig(t, plenigosim.Config{WBZAddressWithoutMark: true})
+		r.dealer("7", "d@x.de", false)
+		r.expect(r.do("POST", "/addresses/wbz", wbzAddress("7", "DELIVERY")), 201, 0)
+	})
+	t.Run("address validation", func(t *testing.T) {
+		r := newRig(t, plenigosim.Config{WBZAddressWithoutMark: true,
+			ValidAddress: func(country, postcode, city, street string) bool { return postcode != "00000" }})
+		r.dealer("7", "d@x.de", false)
+		if a := r.do("POST", "/addresses/wbz", wbzAddress("7", "DELIVERY")); a.status != 201 || a.body["validationStatus"] != "VALID" {
+			t.Fatalf("valid address: %s", a.raw)
+		}
+		bad := wbzAddress("7", "DELIVERY")
+		bad["postcode"] = "00000"
+		r.expect(r.do("POST", "/addresses/wbz", bad), 400, 22003)
+		r.expect(r.do("POST", "/addresses/wbz?overrideValidation=false", bad), 400, 22003)
+		if a := r.do("POST", "/addresses/wbz?overrideValidation=true", bad); a.status != 201 || a.body["validationStatus"] != "OVERRIDDEN" {
+			t.Fatalf("overridden: %s", a.raw)
+		}
+	})
+}
+
+func TestWBZImports(t *testing.T) {
+	for _, sync := range []bool{false, true} {
+		t.Run(fmt.Sprintf("sync %v", sync), func(t *testing.T) {
+			r := newRig(t, plenigosim.Config{SyncWBZErrors: sync, LogDelay: time.Hour})
+			addr7 := r.dealer("7", "d7@x.de", true)
+			addr8 := r.dealer("8", "d8@x.de", true)
+			r.dealer("9", "d9@x.de", false) // no mark
+			invoice7 := r.do("POST", "/addresses/wbz", wbzAddress("7", "INVOICE"))
+			r.expect(invoice7, 201, 0)
+			inv7 := int64(invoice7.body["addressId"].(float64))
+			tests := []struct {
+				name    string
+				item    map[string]any
+				code    int
+				message string
+			}{
+				{"print without a delivery address", wbzItem("w-1", wbzPrint, "7", 0), 90069, "The WBZ delivery address is missing."},
+				{"print with another dealer's address", wbzItem("w-2", wbzPrint, "7", addr8), 90069, "The WBZ delivery address is missing."},
+				{"print with an invoice address", wbzItem("w-3", wbzPrint, "7", inv7), 90069, "The WBZ delivery address is missing."},
+				{"print with an unknown address", wbzItem("w-4", wbzPrint, "7", 424242), 90069, "The WBZ delivery address is missing."},
+				{"customer without the mark", wbzItem("w-5", wbzOffer, "9", 0), 90070, "The WBZ customer mark is missing."},
+				{"WBZ offer not imported as WBZ", item("w-6", wbzOffer, "7"), 90071, "A WBZ offer needs a WBZ import."},
+				{"WBZ import of another offer", wbzItem("w-7", offer, "7", 0), 90068, "A WBZ import needs a WBZ offer."},
+				{"print with its address", wbzItem("w-8", wbzPrint, "7", addr7), 0, ""},
+				{"digital without an address", wbzItem("w-9", wbzOffer, "8", 0), 0, ""},
+			}
+			for _, tt := range tests {
+				a := r.do("POST", "/imports/orders", importBody(tt.item))
+				if sync && tt.code != 0 {
+					r.expect(a, 400, tt.code)
+					continue
+				}
+				r.expect(a, 201, 0)
+			}
+			r.sim.Flush()
+			for _, tt := range tests {
+				ext := tt.item["externalSystemId"].(string)
+				entries := r.do("GET", "/imports/orders/logs?externalSystemId="+ext, nil).items()
+				switch {
+				case sync && tt.code != 0:
+					if len(entries) != 0 {
+						t.Errorf("%s: refused at once but logged %v", tt.name, entries)
+					}
+				case tt.code != 0:
+					if len(entries) != 1 {
+						t.Fatalf("%s: entries %v", tt.name, entries)
+					}
+					expectRefused(t, entries[0].(map[string]any), tt.message)
+				default:
+					if len(entries) != 1 || entries[0].(map[string]any)["success"] != true || r.sim.OrdersFor(ext) != 1 {
+						t.Errorf("%s: entries %v, %d orders", tt.name, entries, r.sim.OrdersFor(ext))
+					}
+				}
+			}
+			subs := r.do("GET", "/subscriptions?externalSystemId=w-8", nil).items()
+			if len(subs) != 1 || subs[0].(map[string]any)["deliveryAddressId"] != float64(addr7) || subs[0].(map[string]any)["managedBy"] != "WBZ" {
+				t.Fatalf("subscription of w-8: %v", subs)
+			}
+			if r.sim.OrderCount() != 2 {
+				t.Fatalf("%d orders", r.sim.OrderCount())
+			}
+		})
+	}
+	t.Run("switched at run time", func(t *testing.T) {
+		r := newRig(t, plenigosim.Config{})
+		r.dealer("9", "d9@x.de", false)
+		r.expect(r.do("POST", "/imports/orders", importBody(wbzItem("w-1", wbzOffer, "9", 0))), 201, 0)
+		r.sim.SetSyncWBZErrors(true)
+		r.expect(r.do("POST", "/imports/orders", importBody(wbzItem("w-2", wbzOffer, "9", 0))), 400, 90070)
+	})
+}
+
+func TestCustomerStatusAndRegistrationLock(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	r.sim.LockRegistration(2)
+	body := map[string]any{"customerId": "7", "email": "a@x.de", "language": "de"}
+	r.expect(r.call(readOnly, "POST", "/customers", body), 401, 99009) // the token check comes first
+	for range 2 {
+		a := r.do("POST", "/customers", body)
+		r.expect(a, 423, 20026)
+		if a.body["errorMessage"] != "Registration process for given email address is locked for 10 seconds." {
+			t.Fatalf("423 %s", a.raw)
+		}
+	}
+	r.expect(r.do("POST", "/customers", body), 201, 0)
+	r.expect(r.do("POST", "/customers", map[string]any{"customerId": "8", "email": "b@x.de", "language": "de"}), 201, 0)
+	if r.sim.CustomerCount() != 2 {
+		t.Fatalf("%d customers", r.sim.CustomerCount())
+	}
+
+	if !r.sim.BlockCustomer("A@x.de") || r.sim.BlockCustomer("nobody@x.de") {
+		t.Fatal("BlockCustomer found the wrong customers")
+	}
+	if a := r.do("GET", "/customers/7", nil); a.body["status"] != "BLOCKED" {
+		t.Fatalf("status %s", a.raw)
+	}
+	a := r.do("POST", "/imports/orders", importBody(item("mkt-1", offer, "7")))
+	r.expect(a, 403, 20001)
+	if a.body["errorMessage"] != "Customer is not active." {
+		t.Fatalf("403 %s", a.raw)
+	}
+	delivered := item("mkt-2", offer, "8")
+	delivered["deliveryCustomerId"] = "7"
+	r.expect(r.do("POST", "/imports/orders", importBody(delivered)), 403, 20001)
+	delivered["deliveryCustomerId"] = "99"
+	r.expect(r.do("POST", "/imports/orders", importBody(delivered)), 404, 20404)
+	r.sim.SetCustomerStatus("a@x.de", "ACTIVATED")
+	r.expect(r.do("POST", "/imports/orders", importBody(item("mkt-1", offer, "7"))), 201, 0)
+
+	// The conflict codes carry plenigo's texts.
+	a = r.do("POST", "/customers", map[string]any{"customerId": "9", "email": "a@x.de", "language": "de"})
+	r.expect(a, 400, 20027)
+	if a.body["errorMessage"] != "Email address or customer id is already used in a different combination." {
+		t.Fatalf("20027 %s", a.raw)
+	}
+	a = r.do("POST", "/customers", map[string]any{"customerId": "8", "email": "c@x.de", "language": "de"})
+	r.expect(a, 400, 20068)
+	if a.body["errorMessage"] != "Customer id is already in use." {
+		t.Fatalf("20068 %s", a.raw)
+	}
+}
+
+func TestTokenRights(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	r.dealer("7", "d@x.de", false)
+	r.sim.SetTokenRights(token, plenigosim.RightCustomers)
+	r.expect(r.do("POST", "/imports/orders", importBody(item("mkt-1", offer, "7"))), 401, 99009)
+	r.expect(r.do("GET", "/imports/orders/logs", nil), 401, 99009)
+	r.expect(r.do("GET", "/orders", nil), 401, 99009)
+	r.expect(r.do("GET", "/subscriptions", nil), 401, 99009)
+	r.expect(r.do("GET", "/customers/7", nil), 200, 0)
+	r.sim.SetTokenRights(token)
+	r.expect(r.do("GET", "/customers/7", nil), 401, 99009)
+	r.sim.SetTokenRights(token, plenigosim.RightCustomers, plenigosim.RightImports, plenigosim.RightAppStores)
+	r.expect(r.do("POST", "/imports/orders", importBody(item("mkt-1", offer, "7"))), 201, 0)
+	r.expect(r.do("GET", "/orders", nil), 200, 0)
+
+	r2 := newRig(t, plenigosim.Config{TokenRights: map[string][]plenigosim.Right{token: {plenigosim.RightImports}}})
+	r2.expect(r2.do("GET", "/imports/orders/logs", nil), 200, 0)
+	r2.expect(r2.do("GET", "/customers?email=a@x.de", nil), 401, 99009)
+}
+
+func TestPendingEntries(t *testing.T) {
+	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	clock := simkit.NewClock(t0)
+	r := newRig(t, plenigosim.Config{Clock: clock, PendingEntries: true, LogDelay: time.Hour, PendingDelay: time.Hour,
+		Duplicates: plenigosim.DuplicateAsync})
+	r.dealer("7", "d@x.de", false)
+	r.expect(r.do("POST", "/imports/orders", importBody(item("mkt-1", offer, "7"), item("mkt-1", offer, "7"))), 201, 0)
+	r.sim.Flush() // written, pending
+	entries := r.do("GET", "/imports/orders/logs?externalSystemId=mkt-1", nil).items()
+	if len(entries) != 2 {
+		t.Fatalf("entries %v", entries)
+	}
+	for _, it := range entries {
+		e := it.(map[string]any)
+		_, reason := e["errorReason"]
+		_, detail := e["errorDetail"]
+		if e["success"] != false || reason || detail || e["orderId"] != float64(0) || e["createdDate"] != e["changedDate"] {
+			t.Fatalf("pending entry %v", e)
+		}
+	}
+	r.expect(r.do("POST", "/imports/orders", importBody(item("mkt-1", offer, "7"))), 201, 0) // async: accepted
+	if r.sim.OrdersFor("mkt-1") != 0 || len(r.do("GET", "/orders?externalSystemId=mkt-1", nil).items()) != 0 {
+		t.Fatal("an order before the entry completed")
+	}
+	r.sim.SetDuplicateMode(plenigosim.DuplicateSync)
+	r.expect(r.do("POST", "/imports/orders", importBody(item("mkt-1", offer, "7"))), 400, 97001) // pending counts
+
+	clock.Advance(time.Minute)
+	r.sim.Flush() // completes the two entries, writes the third pending
+	entries = r.do("GET", "/imports/orders/logs?externalSystemId=mkt-1", nil).items()
+	if len(entries) != 3 {
+		t.Fatalf("entries %v", entries)
+	}
+	first, second := entries[0].(map[string]any), entries[1].(map[string]any)
+	t1 := t0.Add(time.Minute).Format(time.RFC3339)
+	if first["orderImportLogEntryId"] != float64(1) || first["success"] != true || first["orderId"] == float64(0) ||
+		first["createdDate"] != t0.Format(time.RFC3339) || first["changedDate"] != t1 {
+		t.Fatalf("completed entry %v", first)
+	}
+	expectRefused(t, second, "Order was already imported.")
+	if second["changedDate"] != t1 {
+		t.Fatalf("refused entry %v", second)
+	}
+	// startTime and endTime select by changedDate.
+	if got := r.do("GET", "/imports/orders/logs?startTime="+t1, nil).items(); len(got) != 3 {
+		t.Fatalf("changed since t1: %v", got)
+	}
+	if got := r.do("GET", "/imports/orders/logs?endTime="+t0.Add(30*time.Second).Format(time.RFC3339), nil).items(); len(got) != 0 {
+		t.Fatalf("changed before t1: %v", got)
+	}
+	r.sim.Flush()
+	third := r.do("GET", "/imports/orders/logs/3", nil)
+	expectRefused(t, third.body, "Order was already imported.")
+	if r.sim.OrdersFor("mkt-1") != 1 {
+		t.Fatalf("%d orders", r.sim.OrdersFor("mkt-1"))
+	}
+
+	t.Run("with real delays", func(t *testing.T) {
+		r := newRig(t, plenigosim.Config{LogDelay: time.Millisecond, PendingDelay: 20 * time.Millisecond})
+		r.dealer("7", "d@x.de", false)
+		r.sim.SetPendingEntries(true)
+		r.expect(r.do("POST", "/imports/orders", importBody(item("mkt-1", offer, "7"))), 201, 0)
+		r.eventually("completed", func() bool {
+			e := r.do("GET", "/imports/orders/logs?externalSystemId=mkt-1", nil).items()
+			return len(e) == 1 && e[0].(map[string]any)["success"] == true
+		})
+	})
+}
+
+func TestDuplicateAccept(t *testing.T) {
+	r := newRig(t, plenigosim.Config{Duplicates: plenigosim.DuplicateAccept, LogDelay: time.Hour})
+	r.dealer("7", "d@x.de", false)
+	for range 2 { // the second while the first is pending
+		r.expect(r.do("POST", "/imports/orders", importBody(item("mkt-1", offer, "7"))), 201, 0)
+	}
+	r.sim.Flush()
+	r.expect(r.do("POST", "/imports/orders", importBody(item("mkt-1", offer, "7"))), 201, 0) // after it was imported
+	r.sim.Flush()
+	if r.sim.OrdersFor("mkt-1") != 3 || r.sim.SubscriptionsFor("mkt-1") != 3 {
+		t.Fatalf("%d orders, %d subscriptions", r.sim.OrdersFor("mkt-1"), r.sim.SubscriptionsFor("mkt-1"))
+	}
+	if a := r.do("GET", "/orders?externalSystemId=mkt-1", nil); len(a.items()) != 3 {
+		t.Fatalf("orders %s", a.raw)
+	}
+	if a := r.do("GET", "/imports/orders/logs?externalSystemId=mkt-1&success=true", nil); len(a.items()) != 3 {
+		t.Fatalf("log %s", a.raw)
+	}
+}
+
+func TestLookups(t *testing.T) {
+	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	r := newRig(t, plenigosim.Config{Clock: simkit.NewClock(t0), LogDelay: time.Hour})
+	r.dealer("7", "d@x.de", false)
+	it := item("mkt-1", offer, "7")
+	it["invoiceAddressId"] = 4711
+	r.expect(r.do("POST", "/imports/orders", importBody(it, item("mkt-2", offer, "7"))), 201, 0)
+	if a := r.do("GET", "/subscriptions?externalSystemId=mkt-1", nil); a.status != 200 || a.items() == nil || len(a.items()) != 0 {
+		t.Fatalf("subscriptions before processing: %s", a.raw)
+	}
+	r.sim.Flush()
+	a := r.do("GET", "/subscriptions?externalSystemId=mkt-1", nil)
+	if len(a.items()) != 1 {
+		t.Fatalf("subscriptions %s", a.raw)
+	}
+	sub := a.items()[0].(map[string]any)
+	want := map[string]any{"subscriptionId": float64(700001), "status": "ACTIVE", "externalSystemId": "mkt-1", "plenigoOfferId": offer,
+		"invoiceCustomerId": "7", "deliveryCustomerId": "7", "invoiceAddressId": float64(4711), "startDate": "2025-03-01T00:00:00Z",
+		"paymentMethod": "BILLING"}
+	for k, v := range want {
+		if sub[k] != v {
+			t.Fatalf("%s = %v, want %v in %s", k, sub[k], v, a.raw)
+		}
+	}
+	if a := r.do("GET", "/subscriptions", nil); len(a.items()) != 2 {
+		t.Fatalf("all subscriptions %s", a.raw)
+	}
+	if a := r.do("GET", "/subscriptions?externalSystemId=none", nil); a.items() == nil || len(a.items()) != 0 {
+		t.Fatalf("no subscriptions %s", a.raw)
+	}
+	if a := r.do("GET", "/orders?externalSystemId=mkt-2", nil); len(a.items()) != 1 || a.items()[0].(map[string]any)["status"] != "ACTIVE" {
+		t.Fatalf("orders %s", a.raw)
+	}
+	if a := r.do("GET", "/imports/orders/logs?externalSystemId=mkt-2", nil); len(a.items()) != 1 {
+		t.Fatalf("log %s", a.raw)
+	}
+}
+
+func TestFlushAfterClose(t *testing.T) {
+	r := newRig(t, plenigosim.Config{LogDelay: time.Hour})
+	r.dealer("7", "d@x.de", false)
+	r.expect(r.do("POST", "/imports/orders", importBody(item("mkt-1", offer, "7"))), 201, 0)
+	r.sim.Close()
+	r.sim.Flush() // nothing left to run, and it does not hang
+	if r.sim.OrderCount() != 0 {
+		t.Fatal("an import ran after Close")
+	}
+}
+
+func TestProcessPending(t *testing.T) {
+	r := newRig(t, plenigosim.Config{PendingEntries: true, PendingDelay: time.Hour})
+	r.dealer("7", "d@x.de", false)
+	r.sim.SetLogDelay(time.Hour)
+	r.expect(r.do("POST", "/imports/orders", importBody(item("mkt-1", offer, "7"))), 201, 0)
+	r.sim.ProcessPending() // both steps: the pending entry and its completion
+	e := r.do("GET", "/imports/orders/logs?externalSystemId=mkt-1", nil).items()
+	if len(e) != 1 || e[0].(map[string]any)["success"] != true || r.sim.OrdersFor("mkt-1") != 1 {
+		t.Fatalf("entries %v", e)
+	}
+	r.sim.ProcessPending() // nothing left
 }

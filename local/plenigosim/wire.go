@@ -21,16 +21,25 @@ func writeErr(w http.ResponseWriter, status, code int, msg string, v []validatio
 
 // statusMessages are plenigo's messages for the answers the kit gives itself (faults, unknown routes).
 var statusMessages = map[int]string{
-	404: "Not found.",
-	429: "Rate limit reached.",
-	500: "Internal error.",
-	502: "Bad gateway.",
-	503: "Temporarily unavailable.",
-	504: "Gateway timeout.",
+	404: "Entity for given id does not exist.",
+	429: "The rate limit for this endpoint is reached. Please try again later.",
+	500: "Currently we are not able to answer your request. We are working hard to resolve this problem.",
+	502: "Bad Gateway.",
+	503: "Service is temporarily unavailable. Please try again later.",
+	504: "Service is taking too long to respond. Please try again later.",
 }
 
-// writeStatus is the kit's error writer: plenigo's body with error code 99000 + status.
-func writeStatus(w http.ResponseWriter, status int) {
+// writeStatus is the kit's error writer: plenigo's body with error code 99000 + status. A 429 keeps
+// the kit's Retry-After header only when Config.RetryAfter asks for one.
+func (s *Sim) writeStatus(w http.ResponseWriter, status int) {
+	if status == http.StatusTooManyRequests {
+		s.mu.Lock()
+		send := s.cfg.RetryAfter != 0
+		s.mu.Unlock()
+		if !send {
+			w.Header().Del("Retry-After")
+		}
+	}
 	msg, ok := statusMessages[status]
 	if !ok {
 		msg = http.StatusText(status) + "."
@@ -47,12 +56,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // decode reads a JSON body the way plenigo refuses bad ones: 99001 missing, 99002 not JSON.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	if r.ContentLength == 0 {
-		writeErr(w, 400, 99001, "Body is missing.", nil)
+		writeErr(w, 400, 99001, "Request body is missing.", nil)
 		return false
 	}
 	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
-		writeErr(w, 400, 99002, "Body is not valid JSON.", nil)
+		writeErr(w, 400, 99002, "Request body format is not valid json.", nil)
 		return false
 	}
 	return true
+}
+
+// invalid is plenigo's answer to a body that breaks the schema: 400, 99400 and the fields.
+func invalid(w http.ResponseWriter, v []validationError) {
+	writeErr(w, 400, 99400, "Provided data cannot be processed.", v)
 }

@@ -123,8 +123,10 @@ func TestImportQueueIsSafe(t *testing.T) {
 	q := tmpl.Resources["ImportQueue"].Properties
 	dlq := tmpl.Resources["ImportDLQ"].Properties
 	worker := num(tmpl.FunctionProperty("WorkerFunction", "Timeout"))
-	if vis := num(q["VisibilityTimeout"]); worker <= 0 || vis < 6*worker {
-		t.Errorf("visibility timeout %d is under 6 × the worker's timeout %d", vis, worker)
+	ev := tmpl.EventProperties("WorkerFunction", "ImportJobs")
+	window := num(ev["MaximumBatchingWindowInSeconds"])
+	if vis := num(q["VisibilityTimeout"]); worker <= 0 || vis < 6*worker+window {
+		t.Errorf("visibility timeout %d is under 6 × the worker's timeout %d plus its batching window %d", vis, worker, window)
 	}
 	rp := m(q["RedrivePolicy"])
 	if num(rp["maxReceiveCount"]) < 5 {

@@ -1,10 +1,12 @@
 package importing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +42,16 @@ type Confirmer struct {
 	LeaseTTL time.Duration
 	// PageSize is the log page size (plenigo allows 5..100).
 	PageSize int
+	// Budget is the least time before the invocation's deadline in which another page is read; a
+	// run that reaches it saves where it stopped and the next run goes on from there. Zero means
+	// DefaultBudget.
+	Budget time.Duration
 }
+
+// maxApplied bounds the entries a checkpoint remembers as applied in the window read again, so it
+// stays a small record however busy the log; an entry forgotten early is only applied again, which
+// changes nothing.
+const maxApplied = 2000
 
 // Stats says what one run did.
 type Stats struct {
@@ -51,6 +62,9 @@ type Stats struct {
 	Failed   int  `json:"failed"`
 	Checked  int  `json:"checked"` // stale orders checked with GET /orders
 	GaveUp   int  `json:"gaveUp"`
+	// Unfinished says the run stopped before the end of the log (its time ran out, or an entry
+	// could not be applied); the checkpoint holds where the next run goes on.
+	Unfinished bool `json:"unfinished,omitempty"`
 }
 
 // Run reads the log since the checkpoint, applies every entry, saves the new checkpoint, and checks
@@ -80,20 +94,33 @@ func (c *Confirmer) Run(ctx context.Context, by order.Actor) (Stats, error) {
 	if err != nil && !errors.Is(err, records.ErrNotFound) {
 		return st, fmt.Errorf("load checkpoint: %w", err)
 	}
-	since := cp.Since.Add(-c.Overlap)
-	if cp.Since.IsZero() {
-		since = c.Now().Add(-c.FirstLook)
+	scan := cp
+	if scan.ScanFrom.IsZero() { // a new scan of the window since the last one, with its overlap
+		scan.ScanFrom, scan.After, scan.Newest = cp.Since.Add(-c.Overlap), 0, cp.Since
+		if cp.Since.IsZero() {
+			scan.ScanFrom = c.Now().Add(-c.FirstLook)
+		}
 	}
-	newest := cp.Since
 	applied := make(map[int64]time.Time, len(cp.Applied))
 	for id, changed := range cp.Applied {
-		if !changed.Before(since) {
+		if !changed.Before(scan.ScanFrom) {
 			applied[id] = changed // still inside the window read again
 		}
 	}
-	var after int64
+	save := func(next Checkpoint) error {
+		next.Applied = trimApplied(applied, next.Newest.Add(-c.Overlap))
+		err := c.Records.Save(ctx, kindCheckpoint, CheckpointImportLog, next, version)
+		if err == nil {
+			version++
+		}
+		return err
+	}
 	for {
-		page, err := c.Plenigo.ImportLogPage(ctx, plenigo.LogQuery{Since: since, StartingAfter: after, Size: c.PageSize})
+		if !c.timeLeft(ctx) {
+			st.Unfinished = true
+			break
+		}
+		page, err := c.Plenigo.ImportLogPage(ctx, plenigo.LogQuery{Since: scan.ScanFrom, StartingAfter: scan.After, Size: c.PageSize})
 		if err != nil {
 			return st, fmt.Errorf("read import log: %w", err)
 		}
@@ -106,13 +133,14 @@ func (c *Confirmer) Run(ctx context.Context, by order.Actor) (Stats, error) {
 		}
 		st.Entries += len(fresh)
 		reached, ok := c.applyPage(ctx, fresh, by)
+		failedAt := int64(-1) // the first entry that could not be applied: the run goes no further
 		for i, e := range fresh {
 			if ok[i] {
-				applied[e.ID] = e.ChangedDate // a failed application is tried again next run
+				applied[e.ID] = e.ChangedDate
+			} else if failedAt < 0 || e.ID < failedAt {
+				failedAt = e.ID
 			}
-		}
-		for _, reached := range reached {
-			switch reached {
+			switch reached[i] {
 			case order.Imported:
 				st.Imported++
 			case order.ImportFailed:
@@ -120,25 +148,71 @@ func (c *Confirmer) Run(ctx context.Context, by order.Actor) (Stats, error) {
 			}
 		}
 		for _, e := range page {
-			if e.ChangedDate.After(newest) {
-				newest = e.ChangedDate
+			if failedAt >= 0 && e.ID >= failedAt {
+				break
 			}
-			after = e.ID
+			scan.After = e.ID
+			if e.ChangedDate.After(scan.Newest) {
+				scan.Newest = e.ChangedDate
+			}
 		}
-		if len(page) < min(max(c.PageSize, 5), 100) {
+		if failedAt >= 0 {
+			st.Unfinished = true
+			c.Log.WarnContext(ctx, "import log entry not applied; the next run starts from it", "entry", failedAt)
 			break
 		}
-	}
-	if newest.After(cp.Since) || st.Entries > 0 {
-		err := c.Records.Save(ctx, kindCheckpoint, CheckpointImportLog, Checkpoint{Since: newest, Applied: applied}, version)
-		if err != nil && !errors.Is(err, records.ErrStale) {
+		if len(page) < min(max(c.PageSize, 5), 100) {
+			// The end of the log: the next scan reads from the newest change seen, with its overlap.
+			if st.Entries > 0 || !scan.Newest.Equal(cp.Since) || !cp.ScanFrom.IsZero() {
+				if err := save(Checkpoint{Since: scan.Newest, Newest: scan.Newest}); err != nil && !errors.Is(err, records.ErrStale) {
+					return st, fmt.Errorf("save checkpoint: %w", err)
+				}
+			}
+			break
+		}
+		// Progress is saved page by page, so a run cut off by its deadline loses nothing.
+		if err := save(scan); err != nil {
+			if errors.Is(err, records.ErrStale) {
+				return st, nil // another run moved the checkpoint on: it goes on from there
+			}
 			return st, fmt.Errorf("save checkpoint: %w", err)
 		}
+	}
+	if st.Unfinished {
+		if err := save(scan); err != nil && !errors.Is(err, records.ErrStale) {
+			return st, fmt.Errorf("save checkpoint: %w", err)
+		}
+		return st, nil
 	}
 	if err := c.checkStale(ctx, by, &st); err != nil {
 		return st, err
 	}
 	return st, nil
+}
+
+// timeLeft reports whether another page can be read and applied before the invocation's deadline.
+func (c *Confirmer) timeLeft(ctx context.Context) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || time.Until(dl) > cmp.Or(c.Budget, DefaultBudget)
+}
+
+// trimApplied keeps the applied entries changed at or after from, at most maxApplied of the newest.
+func trimApplied(applied map[int64]time.Time, from time.Time) map[int64]time.Time {
+	keep := make([]int64, 0, len(applied))
+	for id, changed := range applied {
+		if !changed.Before(from) {
+			keep = append(keep, id)
+		}
+	}
+	if len(keep) > maxApplied {
+		slices.Sort(keep)
+		keep = keep[len(keep)-maxApplied:]
+	}
+	out := make(map[int64]time.Time, len(keep))
+	for _, id := range keep {
+		out[id] = applied[id]
+	}
+	return out
 }
 
 // applyPage applies a page's entries, entries of different orders side by side and entries of one
@@ -174,10 +248,18 @@ func (c *Confirmer) applyPage(ctx context.Context, page []plenigo.LogEntry, by o
 // apply moves the order an entry belongs to and returns the state it reached (empty if unchanged),
 // and false when it could not be applied now.
 func (c *Confirmer) apply(ctx context.Context, e plenigo.LogEntry, by order.Actor) (order.State, bool) {
-	if !e.Success && alreadyImported(e) {
-		// A retried import that plenigo refused as a duplicate: the first one's entry decides.
-		// Confirm it directly in case that entry is already out of reach.
-		return c.confirmDirectly(ctx, e.ExternalSystemID, by)
+	if !e.Success {
+		if pending(e) {
+			// Not an outcome yet: plenigo completes the entry later, and its new changedDate brings
+			// it back into a later read.
+			return "", true
+		}
+		// No order is failed from the log before plenigo is asked directly: a refused duplicate of
+		// an import plenigo has, or an entry completed later, must not fail an imported order.
+		reached, ok := c.confirmDirectly(ctx, e.ExternalSystemID, by)
+		if !ok || reached == order.Imported {
+			return reached, ok
+		}
 	}
 	var reached order.State
 	for _, id := range order.OrderIDsForImportKey(e.ExternalSystemID) {
@@ -198,6 +280,7 @@ func (c *Confirmer) apply(ctx context.Context, e plenigo.LogEntry, by order.Acto
 					return nil
 				}
 				reached = order.Imported
+				o.Submitted()
 				return o.MoveTo(order.Imported, order.Change{At: c.Now(), By: by, Call: call})
 			}
 			if !importKeyOf(o, e.ExternalSystemID) {
@@ -206,6 +289,7 @@ func (c *Confirmer) apply(ctx context.Context, e plenigo.LogEntry, by order.Acto
 			call.Outcome = "failed"
 			reason := describeFailure(e)
 			reached = order.ImportFailed
+			o.Submitted()
 			return o.MoveTo(order.ImportFailed, order.Change{At: c.Now(), By: by, Reason: "plenigo's import failed: " + reason, Call: call})
 		})
 		switch {
@@ -265,18 +349,13 @@ func (c *Confirmer) confirmDirectly(ctx context.Context, key string, by order.Ac
 		if !o.AwaitsConfirmation() {
 			return "", true
 		}
-		found := map[string]string{}
-		for i := range o.Items {
-			k := o.ImportKey(i)
-			orders, err := c.Plenigo.OrdersByExternalSystemID(ctx, k)
-			if err != nil {
-				c.Log.WarnContext(ctx, "check plenigo order", "order", o.ID, "error", err.Error())
-				return "", false
-			}
-			if len(orders) == 0 {
-				return "", true
-			}
-			found[k] = strconv.FormatInt(orders[0].OrderID, 10)
+		found, complete, err := lookupImport(ctx, c.Plenigo, o)
+		if err != nil {
+			c.Log.WarnContext(ctx, "check plenigo order", "order", o.ID, "error", err.Error())
+			return "", false
+		}
+		if !complete {
+			return "", true
 		}
 		var reached order.State
 		_, err = c.Orders.Update(ctx, o.ID, func(cur *order.Order) error {
@@ -284,12 +363,9 @@ func (c *Confirmer) confirmDirectly(ctx context.Context, key string, by order.Ac
 			if !cur.AwaitsConfirmation() {
 				return order.ErrNoChange
 			}
-			for k, pid := range found {
-				cur.ConfirmImport(k, pid)
-			}
+			cur.Submitted()
 			reached = order.Imported
-			return cur.MoveTo(order.Imported, order.Change{At: c.Now(), By: by, Call: &order.PartnerCall{Partner: "plenigo",
-				Operation: "find order", Outcome: "imported as plenigo order " + cur.Subscription.PlenigoOrderID}})
+			return confirmFound(cur, found, c.Now(), by)
 		})
 		if err != nil {
 			c.Log.ErrorContext(ctx, "confirm import", "order", o.ID, "error", err.Error())
@@ -309,11 +385,10 @@ func importKeyOf(o *order.Order, key string) bool {
 	return false
 }
 
-// alreadyImported recognises a failed entry that only says the order exists already.
-func alreadyImported(e plenigo.LogEntry) bool {
-	d := string(e.ErrorDetail)
-	return strings.Contains(d, "97001") || strings.Contains(d, "30005") ||
-		strings.Contains(strings.ToLower(e.ErrorReason), "already imported")
+// pending recognises an entry that carries no outcome yet: failed, with nothing said why.
+func pending(e plenigo.LogEntry) bool {
+	d := strings.TrimSpace(string(e.ErrorDetail))
+	return strings.TrimSpace(e.ErrorReason) == "" && (d == "" || d == "null" || d == "{}" || d == `""`)
 }
 
 func describeFailure(e plenigo.LogEntry) string {

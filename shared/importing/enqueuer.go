@@ -22,9 +22,10 @@ type Enqueuer struct {
 	Queue  Queue
 	Now    func() time.Time
 	Log    *slog.Logger
-	// SweepAge is how long an order may sit in RECEIVED, or QUEUED without progress, before the sweep
-	// enqueues it (again).
-	ReceivedAge, QueuedAge time.Duration
+	// ReceivedAge, QueuedAge and RetryingAge are how long an order may sit in each state without
+	// progress before the sweep enqueues it (again). A RETRYING order that long without an attempt
+	// has lost its job (the queue gave up on it, or the dead-letter queue's retention ended).
+	ReceivedAge, QueuedAge, RetryingAge time.Duration
 	// SweepLimit bounds the orders one sweep handles per state.
 	SweepLimit int
 }
@@ -51,7 +52,7 @@ func (e *Enqueuer) enqueue(ctx context.Context, ids []string, by order.Actor, re
 				switch o.State {
 				case order.Received:
 					return o.MoveTo(order.Queued, order.Change{At: e.Now(), By: by, Reason: reason})
-				case order.Queued:
+				case order.Queued, order.Retrying:
 					if sweep {
 						o.Record(order.Change{At: e.Now(), By: by, Reason: reason})
 						return nil
@@ -67,7 +68,7 @@ func (e *Enqueuer) enqueue(ctx context.Context, ids []string, by order.Actor, re
 				e.Log.ErrorContext(ctx, "mark order queued", "order", id, "error", err.Error())
 				bad[i] = true
 			default:
-				marked[i] = o.State == order.Queued
+				marked[i] = o.State == order.Queued || (sweep && o.State == order.Retrying)
 			}
 			return nil // each id's outcome is in bad and marked
 		})
@@ -94,14 +95,16 @@ func (e *Enqueuer) enqueue(ctx context.Context, ids []string, by order.Actor, re
 }
 
 // Sweep enqueues orders that have waited in RECEIVED longer than ReceivedAge, and resends jobs for
-// orders QUEUED longer than QueuedAge (a job lost between the state change and the send).
+// orders QUEUED longer than QueuedAge (a job lost between the state change and the send) and for
+// orders RETRYING longer than RetryingAge without an attempt (a job the queue gave up on). A resent
+// job that meets a live one is harmless: the worker's claim lets one of them call plenigo.
 func (e *Enqueuer) Sweep(ctx context.Context, by order.Actor) (int, error) {
 	now := e.Now()
 	total := 0
 	for _, st := range []struct {
 		state order.State
 		age   time.Duration
-	}{{order.Received, e.ReceivedAge}, {order.Queued, e.QueuedAge}} {
+	}{{order.Received, e.ReceivedAge}, {order.Queued, e.QueuedAge}, {order.Retrying, e.RetryingAge}} {
 		stale, err := e.Orders.NeedingWork(ctx, st.state, now.Add(-st.age), e.SweepLimit)
 		if err != nil {
 			return total, err

@@ -46,7 +46,7 @@ func newRig(t *testing.T, cfg plenigosim.Config) *rig {
 	r.importer = &importing.Importer{Orders: r.orders, Customers: &importing.CachedCustomers{Next: importing.StoredCustomers{Records: r.orders}}, Plenigo: pc, Now: time.Now, Log: log, MaxItemsPerCall: 50}
 	r.confirmer = &importing.Confirmer{Orders: r.orders, Records: r.orders, Plenigo: pc, Now: time.Now, Log: log,
 		Overlap: time.Minute, FirstLook: time.Hour, StaleAfter: time.Hour, GiveUpAfter: 24 * time.Hour, LeaseTTL: time.Minute, PageSize: 100}
-	r.enqueuer = &importing.Enqueuer{Orders: r.orders, Queue: r.queue, Now: time.Now, Log: log, ReceivedAge: time.Minute, QueuedAge: time.Hour, SweepLimit: 100}
+	r.enqueuer = &importing.Enqueuer{Orders: r.orders, Queue: r.queue, Now: time.Now, Log: log, ReceivedAge: time.Minute, QueuedAge: time.Hour, RetryingAge: time.Hour, SweepLimit: 100}
 	return r
 }
 
@@ -219,13 +219,29 @@ func TestJobsForOrdersPastTheStepCostNothing(t *testing.T) {
 	}
 }
 
+func TestAnOfferPlenigoDoesNotHaveFailsAtOnceWithItsReason(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	id := r.queued(t, order.SourceMarketplace, "1", "a@x.de", "O_NOTINPLENIGO000000", nil)
+	if res := r.importer.Import(context.Background(), []string{id}, by); res[id].Outcome != importing.Done {
+		t.Fatalf("result %+v: the job would go on to the dead-letter queue", res[id])
+	}
+	if o := r.state(t, id); o.State != order.ImportFailed || !strings.Contains(o.StateReason, "60404") {
+		t.Fatalf("order %s %q, want IMPORT_FAILED with plenigo's 60404", o.State, o.StateReason)
+	}
+	if n := r.sim.Calls()["POST /imports/orders"]; n != 1 {
+		t.Fatalf("%d import calls; a permanent refusal is not retried", n)
+	}
+}
+
 func TestConfirmerAppliesTheLogOnce(t *testing.T) {
 	r := newRig(t, plenigosim.Config{})
 	ctx := context.Background()
 	ok := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
-	unknownOffer := r.queued(t, order.SourceMarketplace, "2", "b@x.de", "O_NOTINPLENIGO000000", nil)
-	r.importer.Import(ctx, []string{ok, unknownOffer}, by)
-	time.Sleep(30 * time.Millisecond)
+	removed := r.queued(t, order.SourceMarketplace, "2", "b@x.de", wbzOffer, nil)
+	r.sim.SetLogDelay(time.Hour) // hold the imports until the offer is gone
+	r.importer.Import(ctx, []string{ok, removed}, by)
+	r.sim.RemoveOffer(wbzOffer) // plenigo loses the offer after it accepted the import
+	r.sim.ProcessPending()
 	st, err := r.confirmer.Run(ctx, by)
 	if err != nil || st.Imported != 1 || st.Failed != 1 || st.Pages != 1 {
 		t.Fatalf("run: %+v %v", st, err)
@@ -233,7 +249,7 @@ func TestConfirmerAppliesTheLogOnce(t *testing.T) {
 	if o := r.state(t, ok); o.State != order.Imported || o.Subscription.PlenigoOrderID == "" {
 		t.Fatalf("imported order: %s %q", o.State, o.Subscription.PlenigoOrderID)
 	}
-	if o := r.state(t, unknownOffer); o.State != order.ImportFailed || !strings.Contains(o.StateReason, "Offer not found") {
+	if o := r.state(t, removed); o.State != order.ImportFailed || !strings.Contains(o.StateReason, "could not be imported") {
 		t.Fatalf("failed order: %s %q", o.State, o.StateReason)
 	}
 	before := r.state(t, ok).Version
@@ -387,25 +403,25 @@ func (noLease) AcquireLease(context.Context, string, string, time.Time, time.Dur
 	return true, nil
 }
 
-// failingGets fails the first Get of one order, as a throttled store read would.
-type failingGets struct {
+// failingUpdates fails the first Update of one order, as a throttled store would.
+type failingUpdates struct {
 	*memstore.Store
 	id    string
 	fails int
 }
 
-func (f *failingGets) Get(ctx context.Context, id string) (*order.Order, error) {
+func (f *failingUpdates) Update(ctx context.Context, id string, fn func(*order.Order) error) (*order.Order, error) {
 	if id == f.id && f.fails > 0 {
 		f.fails--
 		return nil, errors.New("throttled")
 	}
-	return f.Store.Get(ctx, id)
+	return f.Store.Update(ctx, id, fn)
 }
 
 func TestAJobTwiceInABatchKeepsTheRetryOfItsFirstCopy(t *testing.T) {
 	r := newRig(t, plenigosim.Config{})
 	id := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
-	r.importer.Orders = &failingGets{Store: r.orders, id: id, fails: 1}
+	r.importer.Orders = &failingUpdates{Store: r.orders, id: id, fails: 1}
 	res := r.importer.Import(context.Background(), []string{id, id}, by)
 	if res[id].Outcome != importing.Retry {
 		t.Fatalf("a job whose order could not be read was answered %+v: both copies would be acknowledged", res[id])

@@ -14,7 +14,9 @@ import (
 type CustomerRecord struct {
 	Email     string          `json:"email"`
 	PlenigoID string          `json:"plenigoId"`
-	WBZMarks  map[string]bool `json:"wbzMarks,omitempty"` // "group|number" marks already set
+	WBZMarks  map[string]bool `json:"wbzMarks,omitempty"` // the "group|number" mark set (plenigo keeps one)
+	// WBZAddresses are the WBZ delivery addresses created for the customer, by content.
+	WBZAddresses map[string]int64 `json:"wbzAddresses,omitempty"`
 }
 
 // Customers stores CustomerRecords by email.
@@ -27,11 +29,17 @@ type Customers interface {
 // ErrUnknownCustomer is returned by Customers.GetCustomer for an email never seen.
 var ErrUnknownCustomer = errors.New("customer not known")
 
-// Checkpoint is the position of a reader in a partner's log: the newest change it has seen, and the
-// entries it has applied in the window it re-reads, so re-reading them costs nothing.
+// Checkpoint is the position of a reader in a partner's log: the newest change it has applied, the
+// entries it has applied in the window it re-reads (so re-reading them costs nothing), and where an
+// unfinished scan stopped.
 type Checkpoint struct {
 	Since   time.Time           `json:"since"`
 	Applied map[int64]time.Time `json:"applied,omitempty"` // entry id → the change applied
+	// An unfinished scan: it reads entries changed since ScanFrom, has applied every entry up to the
+	// id After, and has seen changes up to Newest. A run that stops early leaves them set.
+	ScanFrom time.Time `json:"scanFrom,omitzero"`
+	After    int64     `json:"after,omitempty"`
+	Newest   time.Time `json:"newest,omitzero"`
 }
 
 // Queue carries import jobs (order ids) to the worker.

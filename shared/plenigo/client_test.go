@@ -113,7 +113,8 @@ func TestImportIsAsyncAndConfirmedInTheLog(t *testing.T) {
 	start := time.Now().Add(-time.Second)
 	res, err := c.ImportOrders(ctx(t), plenigo.OrderImports{SuppressMail: true, Items: []plenigo.OrderImport{
 		{ExternalSystemID: "mkt-1", PlenigoOfferID: offer, InvoiceCustomerID: cu.CustomerID, Quantity: 1, StartDate: start, PaymentMethod: "PAYPAL", ManagedBy: "EXTERNAL"},
-		{ExternalSystemID: "mkt-2", PlenigoOfferID: "O_NOSUCHOFFER0000000", InvoiceCustomerID: cu.CustomerID, Quantity: 1, StartDate: start, PaymentMethod: "PAYPAL", ManagedBy: "EXTERNAL"},
+		// A WBZ offer imported as an ordinary one: accepted, then refused in the log.
+		{ExternalSystemID: "mkt-2", PlenigoOfferID: wbz, InvoiceCustomerID: cu.CustomerID, Quantity: 1, StartDate: start, PaymentMethod: "PAYPAL", ManagedBy: "EXTERNAL"},
 	}})
 	if err != nil || !res.Success || res.PromiseID == "" {
 		t.Fatalf("import: %+v %v", res, err)

@@ -1,0 +1,44 @@
+package importing
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/orderhub/orderhub/shared/order"
+	"github.com/orderhub/orderhub/shared/plenigo"
+)
+
+// lookupImport asks plenigo directly for the order of every item of o. found maps import key to
+// plenigo's order id; complete is true when every item has one.
+func lookupImport(ctx context.Context, pc *plenigo.Client, o *order.Order) (found map[string]string, complete bool, err error) {
+	found = make(map[string]string, len(o.Items))
+	for i := range o.Items {
+		k := o.ImportKey(i)
+		orders, err := pc.OrdersByExternalSystemID(ctx, k)
+		if err != nil {
+			return nil, false, err
+		}
+		if len(orders) == 0 {
+			return found, false, nil
+		}
+		found[k] = strconv.FormatInt(orders[0].OrderID, 10)
+	}
+	return found, true, nil
+}
+
+// confirmFound records the plenigo orders a lookup found and moves the order to IMPORTED.
+func confirmFound(o *order.Order, found map[string]string, at time.Time, by order.Actor) error {
+	for k, id := range found {
+		o.ConfirmImport(k, id)
+	}
+	return o.MoveTo(order.Imported, order.Change{At: at, By: by, Call: &order.PartnerCall{Partner: "plenigo",
+		Operation: "find order", Outcome: "imported as plenigo order " + o.Subscription.PlenigoOrderID}})
+}
+
+func (im *Importer) claimTTL() time.Duration {
+	if im.ClaimTTL > 0 {
+		return im.ClaimTTL
+	}
+	return DefaultClaimTTL
+}
