@@ -18,6 +18,8 @@ const (
 	EnvMaxItemsPerImport = "PLENIGO_MAX_ITEMS_PER_IMPORT"
 	EnvRetryBase         = "IMPORT_RETRY_BASE"
 	EnvRetryCap          = "IMPORT_RETRY_CAP"
+	EnvClaimTTL          = "IMPORT_CLAIM_TTL"
+	EnvUncertainAfter    = "IMPORT_UNCERTAIN_AFTER"
 )
 
 // Config is everything the worker is told.
@@ -29,6 +31,9 @@ type Config struct {
 	MaxItemsPerImport int
 	// RetryBase and RetryCap shape the delays of retried jobs.
 	RetryBase, RetryCap time.Duration
+	// ClaimTTL is how long a worker's claim on an order's import holds; UncertainAfter how long
+	// after an uncertain import plenigo may still be processing it (importing.Importer).
+	ClaimTTL, UncertainAfter time.Duration
 }
 
 // ReadConfig reads the configuration from the environment.
@@ -40,6 +45,8 @@ func ReadConfig(env *envconfig.Reader) Config {
 		MaxItemsPerImport: env.Int(EnvMaxItemsPerImport, 50),
 		RetryBase:         env.Duration(EnvRetryBase, importing.RetryBase),
 		RetryCap:          env.Duration(EnvRetryCap, importing.RetryCap),
+		ClaimTTL:          env.Duration(EnvClaimTTL, importing.DefaultClaimTTL),
+		UncertainAfter:    env.Duration(EnvUncertainAfter, importing.DefaultUncertainAfter),
 	}
 }
 
@@ -52,7 +59,8 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 	return &Handler{
 		Importer: &importing.Importer{Orders: store, Customers: &importing.CachedCustomers{Next: importing.StoredCustomers{Records: store}},
 			Plenigo: cfg.Plenigo.Client(d.Secrets, d.HTTP, d.Log), Now: time.Now, Log: d.Log,
-			MaxItemsPerCall: cfg.MaxItemsPerImport, RetryBase: cfg.RetryBase, RetryCap: cfg.RetryCap},
+			MaxItemsPerCall: cfg.MaxItemsPerImport, RetryBase: cfg.RetryBase, RetryCap: cfg.RetryCap,
+			ClaimTTL: cfg.ClaimTTL, UncertainAfter: cfg.UncertainAfter},
 		Queue:    &queue.SQS{Client: d.SQS, URL: cfg.ImportQueueURL},
 		Function: d.Function,
 		Log:      d.Log,

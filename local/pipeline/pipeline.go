@@ -4,6 +4,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -49,8 +50,9 @@ type Options struct {
 	Sim plenigosim.Config
 	// PollEvery stands in for the poller's schedule; SweepEvery for the enqueuer's.
 	PollEvery, SweepEvery time.Duration
-	// RetryBase and RetryCap shorten the worker's retry delays for a local run.
-	RetryBase, RetryCap time.Duration
+	// RetryBase and RetryCap shorten the worker's retry delays for a local run; UncertainAfter (0: 2 s)
+	// how long it waits for plenigo after an import with an uncertain outcome.
+	RetryBase, RetryCap, UncertainAfter time.Duration
 	// MaxItemsPerImport (0: 50) and NoCustomerCache exist to measure what batching and the customer
 	// cache save.
 	MaxItemsPerImport int
@@ -148,7 +150,8 @@ func (p *Pipeline) build(o Options, res *localaws.Resources) error {
 		maxItems = 50
 	}
 	if p.Worker, err = worker.New(worker.Config{OrdersTable: table, ImportQueueURL: jobs, Plenigo: pl,
-		MaxItemsPerImport: maxItems, RetryBase: o.RetryBase, RetryCap: o.RetryCap}, deps("worker")); err != nil {
+		MaxItemsPerImport: maxItems, RetryBase: o.RetryBase, RetryCap: o.RetryCap,
+		ClaimTTL: time.Minute, UncertainAfter: cmp.Or(o.UncertainAfter, 2*time.Second)}, deps("worker")); err != nil {
 		return err
 	}
 	if o.NoCustomerCache {

@@ -247,7 +247,7 @@ func TestTwentyPercentFaults(t *testing.T) {
 func TestFailuresEndVisible(t *testing.T) {
 	p := start(t, pipeline.Options{})
 	ctx := context.Background()
-	// Mapped locally, unknown to plenigo: refused asynchronously, in the import log.
+	// Mapped locally, unknown to plenigo: refused at once (404, 60404), not retried into the DLQ.
 	p.Sim.RemoveOffer("O_K3Q9T2W8PLX4RM7N2B")
 	receive(t, p, scenario.MarketplacePurchase(9001, "async@example.com", "1339", "1", time.Now()))
 	// An order stored with an offer id plenigo's validation refuses (an operator's typo that got past
@@ -261,8 +261,8 @@ func TestFailuresEndVisible(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := settle(t, p, []string{"mkt-9001", "mkt-9002"}, 30*time.Second)
-	if o := got["mkt-9001"]; o.State != order.ImportFailed || !strings.Contains(o.StateReason, "Offer not found") {
-		t.Errorf("async refusal: %s %q", o.State, o.StateReason)
+	if o := got["mkt-9001"]; o.State != order.ImportFailed || !strings.Contains(o.StateReason, "60404") || o.Attempts != 0 {
+		t.Errorf("unknown offer: %s %q attempts %d", o.State, o.StateReason, o.Attempts)
 	}
 	o := got["mkt-9002"]
 	if o.State != order.ImportFailed || !strings.Contains(o.StateReason, "plenigoOfferId") || o.Attempts != 0 {

@@ -271,6 +271,7 @@ func (s *Stack) environment(fn string, o Options) ([]string, error) {
 		// Retry delays shrink with the schedules, so a sped-up demo is sped up throughout.
 		worker.EnvRetryBase + "=" + time.Duration(float64(importing.RetryBase)/o.Speedup).String(),
 		worker.EnvRetryCap + "=" + time.Duration(float64(importing.RetryCap)/o.Speedup).String(),
+		worker.EnvUncertainAfter + "=" + time.Duration(float64(importing.DefaultUncertainAfter)/o.Speedup).String(),
 		"AWS_LAMBDA_LOG_FORMAT=JSON",
 		"AWS_LAMBDA_LOG_LEVEL=" + envOr("ORDERHUB_LOG_LEVEL", "INFO"),
 	}
