@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -425,5 +426,234 @@ func TestAJobTwiceInABatchKeepsTheRetryOfItsFirstCopy(t *testing.T) {
 	res := r.importer.Import(context.Background(), []string{id, id}, by)
 	if res[id].Outcome != importing.Retry {
 		t.Fatalf("a job whose order could not be read was answered %+v: both copies would be acknowledged", res[id])
+	}
+}
+
+// submitAndConfirm runs the worker on ids, lets plenigo process everything, and runs the poller.
+func (r *rig) submitAndConfirm(t *testing.T, ids ...string) {
+	t.Helper()
+	r.importer.Import(context.Background(), ids, by)
+	r.sim.ProcessPending()
+	if _, err := r.confirmer.Run(context.Background(), by); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWBZPrintOrderIsImportedWithItsDeliveryAddress(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	r.sim.SetOffer(wbzOffer, plenigosim.Offer{WBZ: true, NeedsDeliveryAddress: true})
+	kiosk := &order.Address{Company: "Kiosk am Markt", Street: "Markt", HouseNumber: "1", PostalCode: "20095", Town: "Hamburg", Country: "DE"}
+	dealer := func() *order.Dealer {
+		d := &order.Dealer{Group: "Nord", Number: "4711"}
+		a := *kiosk
+		d.Delivery = &a
+		return d
+	}
+	first := r.queued(t, order.SourceDealer, "WBZ-1", "d@presse.example", wbzOffer, dealer())
+	second := r.queued(t, order.SourceDealer, "WBZ-2", "d@presse.example", wbzOffer, dealer())
+	noAddress := r.queued(t, order.SourceDealer, "WBZ-3", "e@presse.example", wbzOffer, &order.Dealer{Group: "Nord", Number: "4712"})
+	r.submitAndConfirm(t, first, second, noAddress)
+	for _, id := range []string{first, second} {
+		if o := r.state(t, id); o.State != order.Imported || o.Dealer.DeliveryAddressID == 0 {
+			t.Fatalf("%s: %s with delivery address %d (%q)", id, o.State, o.Dealer.DeliveryAddressID, o.StateReason)
+		}
+	}
+	if n := len(r.sim.WBZAddresses(importing.StableCustomerID("d@presse.example"))); n != 1 || r.sim.Calls()["POST /addresses/wbz"] != 1 {
+		t.Fatalf("%d WBZ addresses after %d calls; one address serves every order of the dealer", n, r.sim.Calls()["POST /addresses/wbz"])
+	}
+	if o := r.state(t, noAddress); o.State != order.ImportFailed || !strings.Contains(o.StateReason, "could not be imported") {
+		t.Fatalf("a print order without a delivery address: %s %q", o.State, o.StateReason)
+	}
+}
+
+func TestOneCustomerCarriesOneDealer(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	first := r.queued(t, order.SourceDealer, "WBZ-1", "d@presse.example", wbzOffer, &order.Dealer{Group: "Nord", Number: "4711"})
+	r.importer.Import(context.Background(), []string{first}, by)
+	other := r.queued(t, order.SourceDealer, "WBZ-2", "d@presse.example", wbzOffer, &order.Dealer{Group: "Süd", Number: "12"})
+	r.importer.Import(context.Background(), []string{other}, by)
+	if o := r.state(t, other); o.State != order.ImportFailed || !strings.Contains(o.StateReason, "Nord/4711") {
+		t.Fatalf("a second dealer under one email: %s %q", o.State, o.StateReason)
+	}
+	if r.sim.Calls()["PUT /customers/{id}/marks/WBZ"] != 1 {
+		t.Fatalf("the first dealer's mark was overwritten: %v", r.sim.Calls())
+	}
+}
+
+func TestADuplicatesRefusalInTheLogDoesNotFailAnImportedOrder(t *testing.T) {
+	r := newRig(t, plenigosim.Config{Duplicates: plenigosim.DuplicateAsync})
+	ctx := context.Background()
+	id := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
+	r.importer.Import(ctx, []string{id}, by)
+	r.sim.ProcessPending()
+	// The same import again (as after an uncertain answer), refused in the log in plenigo's shape.
+	o := r.state(t, id)
+	pc := r.importer.Plenigo
+	if _, err := pc.ImportOrders(ctx, plenigo.OrderImports{SuppressMail: true, Items: []plenigo.OrderImport{{ExternalSystemID: id,
+		PlenigoOfferID: offer, InvoiceCustomerID: o.Customer.PlenigoCustomerID, Quantity: 1, StartDate: o.StartDate, PaymentMethod: "PAYPAL", ManagedBy: "EXTERNAL"}}}); err != nil {
+		t.Fatal(err)
+	}
+	r.sim.ProcessPending()
+	entries, _ := pc.ImportLogFor(ctx, id)
+	if len(entries) != 2 || entries[1].Success || entries[1].ErrorReason == "" {
+		t.Fatalf("log %+v", entries)
+	}
+	// The poller reads only the refusal: the success entry is behind its checkpoint.
+	if err := r.orders.Save(ctx, "CHECKPOINT", importing.CheckpointImportLog, importing.Checkpoint{Since: entries[1].ChangedDate}, 0); err != nil {
+		t.Fatal(err)
+	}
+	r.confirmer.Overlap = 0
+	if _, err := r.confirmer.Run(ctx, by); err != nil {
+		t.Fatal(err)
+	}
+	if o := r.state(t, id); o.State != order.Imported || o.Subscription.PlenigoOrderID == "" {
+		t.Fatalf("an order plenigo has: %s %q", o.State, o.StateReason)
+	}
+}
+
+func TestAPendingEntryThatSucceedsLaterEndsImported(t *testing.T) {
+	r := newRig(t, plenigosim.Config{PendingEntries: true, PendingDelay: time.Hour})
+	ctx := context.Background()
+	id := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
+	r.importer.Import(ctx, []string{id}, by)
+	r.sim.Flush() // the entry is written, pending: success false, no reason
+	if entries, _ := r.importer.Plenigo.ImportLogFor(ctx, id); len(entries) != 1 || entries[0].Success {
+		t.Fatalf("log %+v", entries)
+	}
+	if _, err := r.confirmer.Run(ctx, by); err != nil {
+		t.Fatal(err)
+	}
+	if o := r.state(t, id); o.State != order.ImportSubmitted {
+		t.Fatalf("after a pending entry: %s %q", o.State, o.StateReason)
+	}
+	r.sim.ProcessPending()
+	if _, err := r.confirmer.Run(ctx, by); err != nil {
+		t.Fatal(err)
+	}
+	if o := r.state(t, id); o.State != order.Imported {
+		t.Fatalf("after the entry succeeded: %s %q", o.State, o.StateReason)
+	}
+}
+
+func TestALockedRegistrationIsRetriedAndSucceeds(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	id := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
+	r.sim.LockRegistration(1) // 423 with 20026 for a few seconds
+	if res := r.importer.Import(context.Background(), []string{id}, by); res[id].Outcome != importing.Done {
+		t.Fatalf("result %+v", res[id])
+	}
+	if o := r.state(t, id); o.State != order.ImportSubmitted || r.sim.Calls()["POST /customers"] != 2 {
+		t.Fatalf("%s after %d customer calls", o.State, r.sim.Calls()["POST /customers"])
+	}
+}
+
+func TestTwoWorkersOnOneOrderMakeOnePlenigoOrder(t *testing.T) {
+	r := newRig(t, plenigosim.Config{Duplicates: plenigosim.DuplicateAccept})
+	ids := make([]string, 20)
+	for i := range ids {
+		ids[i] = r.queued(t, order.SourceMarketplace, strconv.Itoa(i), "a@x.de", offer, nil)
+	}
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.importer.Import(context.Background(), ids, order.Actor{Function: "worker", RequestID: "req-" + strconv.Itoa(w)})
+		}()
+	}
+	wg.Wait()
+	r.sim.ProcessPending()
+	for _, id := range ids {
+		if n := r.sim.OrdersFor(id); n != 1 {
+			t.Fatalf("%s: %d plenigo orders; a plenigo that accepts duplicates got two imports", id, n)
+		}
+	}
+}
+
+func TestAnUncertainImportIsLookedUpNotPostedAgain(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	ctx := context.Background()
+	applied := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
+	lost := r.queued(t, order.SourceMarketplace, "2", "b@x.de", offer, nil)
+	r.importer.UncertainAfter = time.Hour
+	r.sim.FailNext("POST /imports/orders", plenigosim.Fault504AfterApply, plenigosim.Fault503)
+	r.importer.Import(ctx, []string{applied}, by)
+	r.importer.Import(ctx, []string{lost}, by)
+	r.sim.ProcessPending()
+	for _, id := range []string{applied, lost} {
+		if o := r.state(t, id); o.State != order.Retrying || o.Submission.UncertainAt.IsZero() {
+			t.Fatalf("%s after an uncertain answer: %s %+v", id, o.State, o.Submission)
+		}
+	}
+	r.sim.ResetCalls()
+	res := r.importer.Import(ctx, []string{applied, lost}, by)
+	if o := r.state(t, applied); o.State != order.Imported || res[applied].Outcome != importing.Done {
+		t.Fatalf("an import plenigo took: %s %+v", o.State, res[applied])
+	}
+	if o := r.state(t, lost); o.State != order.Retrying || res[lost].Outcome != importing.Retry {
+		t.Fatalf("an import plenigo shows no trace of, inside the window: %s %+v", o.State, res[lost])
+	}
+	if n := r.sim.Calls()["POST /imports/orders"]; n != 0 {
+		t.Fatalf("%d imports posted while their outcome was open", n)
+	}
+	r.importer.UncertainAfter = time.Nanosecond // the window is over: plenigo never got it
+	r.importer.Import(ctx, []string{lost}, by)
+	r.sim.ProcessPending()
+	if o := r.state(t, lost); o.State != order.ImportSubmitted || r.sim.OrdersFor(lost) != 1 || r.sim.OrdersFor(applied) != 1 {
+		t.Fatalf("after the window: %s, plenigo orders %d and %d", o.State, r.sim.OrdersFor(lost), r.sim.OrdersFor(applied))
+	}
+}
+
+func TestAPollerRunCutOffByItsDeadlineIsContinuedByTheNext(t *testing.T) {
+	if testing.Short() {
+		t.Skip("20,000 log entries")
+	}
+	r := newRig(t, plenigosim.Config{})
+	ctx := context.Background()
+	pc := r.importer.Plenigo
+	cu, _, err := pc.CreateCustomer(ctx, plenigo.CustomerCreation{CustomerID: "7", Email: "bulk@x.de", Language: "de"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const total = 20_000
+	for start := 0; start < total; start += 100 {
+		req := plenigo.OrderImports{SuppressMail: true}
+		for i := start; i < start+100; i++ {
+			req.Items = append(req.Items, plenigo.OrderImport{ExternalSystemID: "other-system-" + strconv.Itoa(i), PlenigoOfferID: offer,
+				InvoiceCustomerID: cu.CustomerID, Quantity: 1, StartDate: time.Now(), PaymentMethod: "BILLING", ManagedBy: "EXTERNAL"})
+		}
+		if _, err := pc.ImportOrders(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.sim.ProcessPending()
+	// Ours is the newest entry: only a run that reads the whole log confirms it.
+	id := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
+	r.importer.Import(ctx, []string{id}, by)
+	r.sim.ProcessPending()
+
+	r.confirmer.Budget = 100 * time.Millisecond
+	cut, cancel := context.WithTimeout(ctx, 400*time.Millisecond)
+	first, err := r.confirmer.Run(cut, by)
+	cancel()
+	if err != nil || !first.Unfinished || first.Entries >= total {
+		t.Fatalf("first run: %+v %v; want it cut off before the end", first, err)
+	}
+	runs, seen := 1, first.Entries
+	for ; runs < 100; runs++ {
+		st, err := r.confirmer.Run(ctx, by)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen += st.Entries
+		if !st.Unfinished {
+			break
+		}
+	}
+	if seen != total+1 {
+		t.Fatalf("%d entries applied over %d runs, want each of the %d once", seen, runs+1, total+1)
+	}
+	if o := r.state(t, id); o.State != order.Imported {
+		t.Fatalf("the order behind the newest entry: %s", o.State)
 	}
 }
