@@ -48,8 +48,9 @@ type Options struct {
 	Log    *slog.Logger
 	// Sim configures the plenigo simulator; its offers are filled from the mapping.
 	Sim plenigosim.Config
-	// PollEvery stands in for the poller's schedule; SweepEvery for the enqueuer's.
-	PollEvery, SweepEvery time.Duration
+	// PollEvery stands in for the poller's schedule; SweepEvery for the enqueuer's. RetryingAge (0:
+	// 2 min) is how long the sweep leaves a RETRYING order without an attempt.
+	PollEvery, SweepEvery, RetryingAge time.Duration
 	// RetryBase and RetryCap shorten the worker's retry delays for a local run; UncertainAfter (0: 2 s)
 	// how long it waits for plenigo after an import with an uncertain outcome.
 	RetryBase, RetryCap, UncertainAfter time.Duration
@@ -142,7 +143,7 @@ func (p *Pipeline) build(o Options, res *localaws.Resources) error {
 		return err
 	}
 	if p.Enqueuer, err = enqueuer.New(enqueuer.Config{OrdersTable: table, ImportQueueURL: jobs,
-		ReceivedAge: 20 * time.Second, QueuedAge: 2 * time.Minute, RetryingAge: 2 * time.Minute, SweepLimit: 500}, deps("enqueuer")); err != nil {
+		ReceivedAge: 20 * time.Second, QueuedAge: 2 * time.Minute, RetryingAge: cmp.Or(o.RetryingAge, 2*time.Minute), SweepLimit: 500}, deps("enqueuer")); err != nil {
 		return err
 	}
 	maxItems := o.MaxItemsPerImport

@@ -304,3 +304,37 @@ func TestExhaustedJobsReachTheDLQ(t *testing.T) {
 		t.Fatalf("order %s after %d attempts", o.State, o.Attempts)
 	}
 }
+
+// TestAnOutageLongerThanTheQueueEndsImported: plenigo fails every call until the jobs have used up
+// the queue's receives and sit in the DLQ; after plenigo recovers, the sweep gives the RETRYING
+// orders new jobs and every order ends IMPORTED without anybody acting.
+func TestAnOutageLongerThanTheQueueEndsImported(t *testing.T) {
+	p := start(t, pipeline.Options{RetryBase: 50 * time.Millisecond, RetryCap: 100 * time.Millisecond,
+		SweepEvery: 300 * time.Millisecond, RetryingAge: 2 * time.Second})
+	p.Sim.SetFaults(1, plenigosim.Fault503, plenigosim.Fault502, plenigosim.Fault500, plenigosim.Fault504AfterApply)
+	var ids []string
+	for i := range 5 {
+		receive(t, p, scenario.MarketplacePurchase(9200+i, fmt.Sprintf("outage%d@example.com", i), "1338", "1", time.Now()))
+		ids = append(ids, fmt.Sprintf("mkt-%d", 9200+i))
+	}
+	dlq := p.Resources.Queues["ImportDLQ"].URL
+	for deadline := time.Now().Add(45 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		n, err := localaws.Visible(context.Background(), p.SQS, dlq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n >= len(ids) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the DLQ holds %d of %d jobs after 45 s", n, len(ids))
+		}
+	}
+	p.Sim.SetFaults(0)
+	got := settle(t, p, ids, 45*time.Second)
+	for _, id := range ids {
+		if o := got[id]; o.State != order.Imported || p.Sim.OrdersFor(id) != 1 {
+			t.Errorf("%s: %s %q, %d plenigo orders", id, o.State, o.StateReason, p.Sim.OrdersFor(id))
+		}
+	}
+}
