@@ -253,7 +253,13 @@ func (im *Importer) submit(ctx context.Context, orders []*order.Order, customerC
 	for _, o := range orders {
 		req.Items = append(req.Items, importItems(o)...)
 	}
-	res, err := im.Plenigo.ImportOrders(ctx, req)
+	var res plenigo.ImportResult
+	var err error
+	if len(req.Items) > 0 {
+		res, err = im.Plenigo.ImportOrders(ctx, req)
+	} else {
+		err = &plenigo.Error{Op: "import orders", Code: 97001, Message: "every item was confirmed before"}
+	}
 	kind := partner.KindOf(err)
 	if len(orders) > 1 && (kind == partner.Permanent || kind == partner.AlreadyDone || kind == partner.NotFound) {
 		for _, o := range orders {
@@ -392,10 +398,13 @@ func importItems(o *order.Order) []plenigo.OrderImport {
 	if o.Source == order.SourceDealer {
 		managedBy = "WBZ"
 	}
-	items := make([]plenigo.OrderImport, len(o.Items))
+	items := make([]plenigo.OrderImport, 0, len(o.Items))
 	for i, it := range o.Items {
+		if it.PlenigoOrderID != "" {
+			continue // confirmed before a replay: plenigo has this item
+		}
 		q, _ := it.Quantity.Whole() // the mapping admitted only whole quantities
-		items[i] = plenigo.OrderImport{
+		items = append(items, plenigo.OrderImport{
 			ExternalSystemID:  o.ImportKey(i),
 			PlenigoOfferID:    it.OfferID,
 			InvoiceCustomerID: o.Customer.PlenigoCustomerID,
@@ -403,9 +412,9 @@ func importItems(o *order.Order) []plenigo.OrderImport {
 			StartDate:         o.StartDate,
 			PaymentMethod:     o.Payment.PlenigoMethod,
 			ManagedBy:         managedBy,
-		}
+		})
 		if o.Dealer != nil {
-			items[i].DeliveryAddressID = o.Dealer.DeliveryAddressID
+			items[len(items)-1].DeliveryAddressID = o.Dealer.DeliveryAddressID
 		}
 	}
 	return items
