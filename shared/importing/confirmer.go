@@ -109,7 +109,8 @@ func (c *Confirmer) Run(ctx context.Context, by order.Actor) (Stats, error) {
 	}
 	save := func(next Checkpoint) error {
 		next.Applied = trimApplied(applied, next.Newest.Add(-c.Overlap))
-		err := c.Records.Save(ctx, kindCheckpoint, CheckpointImportLog, next, version)
+		// Saved even when the invocation's time ran out: it is what the next run goes on from.
+		err := c.Records.Save(context.WithoutCancel(ctx), kindCheckpoint, CheckpointImportLog, next, version)
 		if err == nil {
 			version++
 		}
@@ -121,6 +122,10 @@ func (c *Confirmer) Run(ctx context.Context, by order.Actor) (Stats, error) {
 			break
 		}
 		page, err := c.Plenigo.ImportLogPage(ctx, plenigo.LogQuery{Since: scan.ScanFrom, StartingAfter: scan.After, Size: c.PageSize})
+		if err != nil && (ctx.Err() != nil || !c.timeLeft(ctx)) {
+			st.Unfinished = true // the invocation's time ran out during the read: go on next run
+			break
+		}
 		if err != nil {
 			return st, fmt.Errorf("read import log: %w", err)
 		}

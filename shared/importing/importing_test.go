@@ -632,8 +632,8 @@ func TestAPollerRunCutOffByItsDeadlineIsContinuedByTheNext(t *testing.T) {
 	r.importer.Import(ctx, []string{id}, by)
 	r.sim.ProcessPending()
 
-	r.confirmer.Budget = 100 * time.Millisecond
-	cut, cancel := context.WithTimeout(ctx, 400*time.Millisecond)
+	r.confirmer.Budget = 1200 * time.Millisecond // more than the plenigo client keeps for itself (1 s)
+	cut, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
 	first, err := r.confirmer.Run(cut, by)
 	cancel()
 	if err != nil || !first.Unfinished || first.Entries >= total {
