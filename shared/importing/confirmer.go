@@ -187,7 +187,9 @@ func (c *Confirmer) Run(ctx context.Context, by order.Actor) (Stats, error) {
 		if err := save(scan); err != nil && !errors.Is(err, records.ErrStale) {
 			return st, fmt.Errorf("save checkpoint: %w", err)
 		}
-		return st, nil
+		if !c.timeLeft(ctx) {
+			return st, nil
+		}
 	}
 	if err := c.checkStale(ctx, by, &st); err != nil {
 		return st, err
@@ -254,7 +256,7 @@ func (c *Confirmer) applyPage(ctx context.Context, page []plenigo.LogEntry, by o
 // and false when it could not be applied now.
 func (c *Confirmer) apply(ctx context.Context, e plenigo.LogEntry, by order.Actor) (order.State, bool) {
 	if !e.Success {
-		if pending(e) {
+		if pendingEntry(e) {
 			// Not an outcome yet: plenigo completes the entry later, and its new changedDate brings
 			// it back into a later read.
 			return "", true
@@ -262,8 +264,14 @@ func (c *Confirmer) apply(ctx context.Context, e plenigo.LogEntry, by order.Acto
 		// No order is failed from the log before plenigo is asked directly: a refused duplicate of
 		// an import plenigo has, or an entry completed later, must not fail an imported order.
 		reached, ok := c.confirmDirectly(ctx, e.ExternalSystemID, by)
-		if !ok || reached == order.Imported {
-			return reached, ok
+		if !ok {
+			// The order is left as it is, and the reader goes on: the stale check asks plenigo
+			// about it again later, and fails it only with plenigo's answer.
+			c.Log.ErrorContext(ctx, "plenigo could not be asked about a failed import log entry; the order waits", "entry", e.ID, "key", e.ExternalSystemID)
+			return "", true
+		}
+		if reached == order.Imported {
+			return reached, true
 		}
 	}
 	var reached order.State
@@ -318,9 +326,13 @@ func (c *Confirmer) checkStale(ctx context.Context, by order.Actor, st *Stats) e
 	}
 	for _, o := range stale {
 		st.Checked++
-		if reached, _ := c.confirmDirectly(ctx, o.ID, by); reached == order.Imported {
+		reached, ok := c.confirmDirectly(ctx, o.ID, by)
+		if reached == order.Imported {
 			st.Imported++
 			continue
+		}
+		if !ok {
+			continue // plenigo could not be asked: never fail an order without its answer
 		}
 		if c.Now().Sub(o.UpdatedAt) < c.GiveUpAfter {
 			continue
@@ -390,8 +402,8 @@ func importKeyOf(o *order.Order, key string) bool {
 	return false
 }
 
-// pending recognises an entry that carries no outcome yet: failed, with nothing said why.
-func pending(e plenigo.LogEntry) bool {
+// pendingEntry recognises an entry that carries no outcome yet: failed, with nothing said why.
+func pendingEntry(e plenigo.LogEntry) bool {
 	d := strings.TrimSpace(string(e.ErrorDetail))
 	return strings.TrimSpace(e.ErrorReason) == "" && (d == "" || d == "null" || d == "{}" || d == `""`)
 }

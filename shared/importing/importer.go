@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"strconv"
 	"strings"
 	"time"
 
@@ -109,6 +110,9 @@ func (im *Importer) Import(ctx context.Context, orderIDs []string, by order.Acto
 		}
 		rec, call, err := im.ensureCustomer(ctx, o)
 		if err != nil {
+			if partner.KindOf(err) == partner.NotFound {
+				im.forgetCustomer(ctx, o.Customer.Email) // gone from plenigo: create it again next time
+			}
 			results[o.ID] = im.failOrRetry(ctx, []*order.Order{o}, owner, by, call, err, "ensure customer")
 			continue
 		}
@@ -201,42 +205,87 @@ func (im *Importer) release(ctx context.Context, id, owner string, uncertain boo
 }
 
 // settleUncertain decides about an order whose last submission's outcome is unknown, before it is
-// posted again: plenigo has it (IMPORTED), plenigo may still be processing it (wait), or plenigo has
-// no trace of it and the wait is over, or it failed there (decided false: submit again).
+// posted again. plenigo has every item: IMPORTED. The import log shows an item pending: wait. It
+// shows the earlier import refused: IMPORT_FAILED with plenigo's reason (plenigo processed it; a
+// second post would only meet an old refusal in the log). No trace of an item once UncertainAfter
+// has passed: decided false, and the items plenigo does not have are submitted again.
 func (im *Importer) settleUncertain(ctx context.Context, o *order.Order, owner string, by order.Actor) (Result, bool) {
-	found, complete, err := lookupImport(ctx, im.Plenigo, o)
-	if err != nil {
-		im.release(ctx, o.ID, owner, true)
-		return Result{Outcome: Retry, Delay: im.retryDelay(1)}, true
+	look := func(err error) (Result, bool) {
+		im.release(ctx, o.ID, owner, false)
+		kind := partner.KindOf(err)
+		im.Log.WarnContext(ctx, "look up an uncertain import", "order", o.ID, "kind", kind.String(), "error", err.Error())
+		if kind == partner.Unauthorized {
+			return Result{Outcome: Retry, Delay: cmp.Or(im.RetryCap, RetryCap)}, true
+		}
+		return Result{Outcome: Retry, Delay: im.retryDelay(max(o.Attempts, 1))}, true
 	}
-	if complete {
+	found, _, err := lookupImport(ctx, im.Plenigo, o)
+	if err != nil {
+		return look(err)
+	}
+	var refused *plenigo.LogEntry
+	pending, traceless := false, false
+	for i := range o.Items {
+		k := o.ImportKey(i)
+		if _, ok := found[k]; ok || o.Items[i].PlenigoOrderID != "" {
+			continue
+		}
+		entries, err := im.Plenigo.ImportLogFor(ctx, k)
+		if err != nil {
+			return look(err)
+		}
+		if len(entries) == 0 {
+			traceless = true
+			continue
+		}
+		e := entries[len(entries)-1] // the newest says what became of the last submission
+		switch {
+		case e.Success:
+			found[k] = strconv.FormatInt(e.OrderID, 10)
+		case pendingEntry(e):
+			pending = true
+		default:
+			refused = &e
+		}
+	}
+	now := im.Now()
+	switch {
+	case !pending && !traceless && refused == nil: // plenigo has every item
 		return im.update(ctx, o.ID, func(cur *order.Order) error {
 			if !cur.AwaitsSubmission() {
 				return order.ErrNoChange
 			}
 			cur.Submitted()
-			return confirmFound(cur, found, im.Now(), by)
+			return confirmFound(cur, found, now, by)
+		}), true
+	case refused != nil && !pending:
+		call := &order.PartnerCall{Partner: "plenigo", Operation: "import log", Outcome: "failed", Detail: fmt.Sprintf("entry %d", refused.ID)}
+		return im.update(ctx, o.ID, func(cur *order.Order) error {
+			if !cur.AwaitsSubmission() {
+				return order.ErrNoChange
+			}
+			cur.Submitted()
+			return cur.MoveTo(order.ImportFailed, order.Change{At: now, By: by, Reason: "plenigo's import failed: " + describeFailure(*refused), Call: call})
 		}), true
 	}
-	traced := false
-	for i := range o.Items {
-		entries, err := im.Plenigo.ImportLogFor(ctx, o.ImportKey(i))
-		if err != nil {
-			im.release(ctx, o.ID, owner, true)
-			return Result{Outcome: Retry, Delay: im.retryDelay(1)}, true
+	wait := cmp.Or(im.UncertainAfter, DefaultUncertainAfter) - now.Sub(o.Submission.UncertainAt)
+	if !pending && wait <= 0 {
+		// Never arrived: submit again what plenigo does not have; what it has is kept.
+		for k, pid := range found {
+			o.ConfirmImport(k, pid)
 		}
-		traced = traced || len(entries) > 0
+		return Result{}, false
 	}
-	wait := cmp.Or(im.UncertainAfter, DefaultUncertainAfter) - im.Now().Sub(o.Submission.UncertainAt)
-	if traced || wait <= 0 {
-		return Result{}, false // processed and failed there, or never arrived: submitting again is safe
+	reason := "plenigo shows no trace of the last submission yet; looking again before posting"
+	if pending {
+		reason, wait = "plenigo is still processing the last submission", max(wait, im.retryDelay(1))
 	}
 	r := im.update(ctx, o.ID, func(cur *order.Order) error {
 		if cur.Submission.Owner != owner {
 			return order.ErrNoChange
 		}
-		cur.Release(true, cur.Submission.UncertainAt)
-		cur.Record(order.Change{At: im.Now(), By: by, Reason: "plenigo shows no trace of the last submission yet; looking again before posting",
+		cur.Release(false, now)
+		cur.Record(order.Change{At: now, By: by, Reason: reason,
 			Call: &order.PartnerCall{Partner: "plenigo", Operation: "find order", Outcome: "not found yet"}})
 		return nil
 	})
@@ -263,6 +312,10 @@ func (im *Importer) submit(ctx context.Context, orders []*order.Order, customerC
 	kind := partner.KindOf(err)
 	if len(orders) > 1 && (kind == partner.Permanent || kind == partner.AlreadyDone || kind == partner.NotFound) {
 		for _, o := range orders {
+			if !im.timeLeft(ctx) {
+				results[o.ID] = im.handBack(ctx, o.ID, owner, by)
+				continue
+			}
 			im.submit(ctx, []*order.Order{o}, customerCalls, owner, by, results)
 		}
 		return
@@ -338,6 +391,7 @@ func (im *Importer) failOrRetry(ctx context.Context, orders []*order.Order, owne
 		}
 		attempts := 0
 		last = im.update(ctx, o.ID, func(cur *order.Order) error {
+			attempts = 0
 			if !cur.AwaitsSubmission() {
 				return order.ErrNoChange
 			}
@@ -348,6 +402,8 @@ func (im *Importer) failOrRetry(ctx context.Context, orders []*order.Order, owne
 			}
 			if cur.Submission.Owner == owner {
 				cur.Release(uncertain, im.Now())
+			} else if uncertain {
+				cur.Submission.UncertainAt = im.Now().UTC()
 			}
 			ch := order.Change{At: im.Now(), By: by, Reason: reason, Call: call}
 			if cur.State == order.Queued {

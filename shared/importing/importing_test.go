@@ -657,3 +657,75 @@ func TestAPollerRunCutOffByItsDeadlineIsContinuedByTheNext(t *testing.T) {
 		t.Fatalf("the order behind the newest entry: %s", o.State)
 	}
 }
+
+// uncertainRig leaves order id submitted once with an answer that told nothing (a 504 after plenigo
+// took the import), with plenigo's import log in the state set up by prepare.
+func uncertainRig(t *testing.T, cfg plenigosim.Config) (*rig, string) {
+	t.Helper()
+	r := newRig(t, cfg)
+	id := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
+	r.importer.UncertainAfter = time.Nanosecond // no waiting for a trace: what the log says decides
+	r.sim.FailNext("POST /imports/orders", plenigosim.Fault504AfterApply)
+	r.importer.Import(context.Background(), []string{id}, by)
+	if o := r.state(t, id); o.State != order.Retrying || o.Submission.UncertainAt.IsZero() {
+		t.Fatalf("after an uncertain answer: %s %+v", o.State, o.Submission)
+	}
+	return r, id
+}
+
+func TestAPendingEntryAfterAnUncertainAnswerIsWaitedFor(t *testing.T) {
+	r, id := uncertainRig(t, plenigosim.Config{PendingEntries: true, PendingDelay: time.Hour, Duplicates: plenigosim.DuplicateAccept})
+	r.sim.Flush() // plenigo has written the entry, pending
+	if res := r.importer.Import(context.Background(), []string{id}, by); res[id].Outcome != importing.Retry {
+		t.Fatalf("result %+v", res[id])
+	}
+	r.sim.ProcessPending()
+	if n := r.sim.OrdersFor(id); n != 1 {
+		t.Fatalf("%d plenigo orders: an import still being processed was posted again", n)
+	}
+	r.importer.Import(context.Background(), []string{id}, by)
+	if o := r.state(t, id); o.State != order.Imported {
+		t.Fatalf("once plenigo finished: %s %q", o.State, o.StateReason)
+	}
+}
+
+func TestAnUncertainImportThatPlenigoRefusedEndsFailedNotPostedAgain(t *testing.T) {
+	r, id := uncertainRig(t, plenigosim.Config{LogDelay: time.Hour})
+	r.sim.RemoveOffer(offer) // plenigo refuses the import it took
+	r.sim.ProcessPending()
+	r.sim.ResetCalls()
+	r.importer.Import(context.Background(), []string{id}, by)
+	if o := r.state(t, id); o.State != order.ImportFailed || !strings.Contains(o.StateReason, "could not be imported") {
+		t.Fatalf("%s %q", o.State, o.StateReason)
+	}
+	if n := r.sim.Calls()["POST /imports/orders"]; n != 0 {
+		t.Fatalf("%d imports posted after plenigo refused the first", n)
+	}
+}
+
+func TestAClaimItsHolderNeverGaveUpIsTakenAsUncertain(t *testing.T) {
+	r := newRig(t, plenigosim.Config{Duplicates: plenigosim.DuplicateAccept})
+	ctx := context.Background()
+	id := r.queued(t, order.SourceMarketplace, "1", "a@x.de", offer, nil)
+	// A worker claimed the order, posted its import and died before it could write anything.
+	if _, err := r.orders.Update(ctx, id, func(o *order.Order) error {
+		o.Claim("dead-worker", time.Now().Add(-time.Hour), time.Minute)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	o := r.state(t, id)
+	if _, _, err := r.importer.Plenigo.CreateCustomer(ctx, plenigo.CustomerCreation{CustomerID: importing.StableCustomerID(o.Customer.Email), Email: o.Customer.Email, Language: "de"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.importer.Plenigo.ImportOrders(ctx, plenigo.OrderImports{SuppressMail: true, Items: []plenigo.OrderImport{{ExternalSystemID: id,
+		PlenigoOfferID: offer, InvoiceCustomerID: importing.StableCustomerID(o.Customer.Email), Quantity: 1, StartDate: o.StartDate, PaymentMethod: "PAYPAL", ManagedBy: "EXTERNAL"}}}); err != nil {
+		t.Fatal(err)
+	}
+	r.sim.ProcessPending()
+	r.importer.Import(ctx, []string{id}, by)
+	r.sim.ProcessPending()
+	if o := r.state(t, id); o.State != order.Imported || r.sim.OrdersFor(id) != 1 {
+		t.Fatalf("%s with %d plenigo orders", o.State, r.sim.OrdersFor(id))
+	}
+}

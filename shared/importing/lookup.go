@@ -9,22 +9,28 @@ import (
 	"github.com/orderhub/orderhub/shared/plenigo"
 )
 
-// lookupImport asks plenigo directly for the order of every item of o. found maps import key to
-// plenigo's order id; complete is true when every item has one.
+// lookupImport asks plenigo directly for the order of every item of o not confirmed yet. found maps
+// import key to plenigo's order id; complete is true when every item has one.
 func lookupImport(ctx context.Context, pc *plenigo.Client, o *order.Order) (found map[string]string, complete bool, err error) {
 	found = make(map[string]string, len(o.Items))
-	for i := range o.Items {
+	complete = true
+	for i, it := range o.Items {
 		k := o.ImportKey(i)
+		if it.PlenigoOrderID != "" {
+			found[k] = it.PlenigoOrderID
+			continue
+		}
 		orders, err := pc.OrdersByExternalSystemID(ctx, k)
 		if err != nil {
 			return nil, false, err
 		}
 		if len(orders) == 0 {
-			return found, false, nil
+			complete = false
+			continue
 		}
 		found[k] = strconv.FormatInt(orders[0].OrderID, 10)
 	}
-	return found, true, nil
+	return found, complete, nil
 }
 
 // confirmFound records the plenigo orders a lookup found and moves the order to IMPORTED.

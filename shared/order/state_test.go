@@ -238,6 +238,9 @@ func TestOneClaimOnTheImportStep(t *testing.T) {
 	if !o.Claim("w2", t0.Add(2*time.Minute), time.Minute) {
 		t.Fatal("an expired claim was not taken over")
 	}
+	if !o.Submission.UncertainAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("a claim its holder never gave up leaves the submission's outcome open: %+v", o.Submission)
+	}
 	o.Release(true, t0.Add(3*time.Minute))
 	if o.Submission.Owner != "" || !o.Submission.UncertainAt.Equal(t0.Add(3*time.Minute)) || !o.Claim("w3", t0.Add(3*time.Minute), time.Minute) {
 		t.Fatalf("after release: %+v", o.Submission)

@@ -19,8 +19,14 @@ func (o *Order) Claim(owner string, now time.Time, ttl time.Duration) bool {
 	if !o.AwaitsSubmission() {
 		return false
 	}
-	if s := o.Submission; s.Owner != "" && s.Owner != owner && now.Before(s.Until) {
-		return false
+	s := o.Submission
+	if s.Owner != "" && s.Owner != owner {
+		if now.Before(s.Until) {
+			return false
+		}
+		// The holder never gave the claim up: it may have died after posting the import, so the
+		// outcome of its submission is unknown.
+		o.Submission.UncertainAt = s.Until
 	}
 	o.Submission.Owner, o.Submission.Until = owner, now.Add(ttl).UTC()
 	return true
