@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -29,6 +30,7 @@ type BatchResult struct {
 type BatchAnswer struct {
 	Accepted   int           `json:"accepted"`
 	Duplicates int           `json:"duplicates"`
+	Conflicts  int           `json:"conflicts"`
 	Rejected   int           `json:"rejected"`
 	Failed     int           `json:"failed"`
 	Results    []BatchResult `json:"results"`
@@ -55,11 +57,19 @@ func (s *Service) AcceptBatch(ctx context.Context, items []DealerItem, by order.
 			r.OrderID = it.Order.ID
 			g.Go(func() error {
 				out, err := s.Accept(ctx, it.Order, by)
+				var ie *InputError
+				if errors.As(err, &ie) {
+					r.Status, r.Error = "rejected", ie
+					return nil
+				}
 				if err != nil {
 					r.Status, r.Reason, r.Cause = "failed", "could not be stored; retry the batch", err
 					return nil
 				}
 				r.Status, r.State, r.Reason = out.Status(), out.State, out.Reason
+				if out.Conflict {
+					r.Error = conflictError()
+				}
 				return nil
 			})
 		}
@@ -71,6 +81,8 @@ func (s *Service) AcceptBatch(ctx context.Context, items []DealerItem, by order.
 			ans.Accepted++
 		case "duplicate":
 			ans.Duplicates++
+		case "conflict":
+			ans.Conflicts++
 		case "rejected":
 			ans.Rejected++
 		case "failed":
@@ -82,23 +94,37 @@ func (s *Service) AcceptBatch(ctx context.Context, items []DealerItem, by order.
 
 // HTTPStatus is the status the batch is answered with: 503 when any purchase could not be stored
 // (stored ones are duplicates on the retry, so resending the whole batch is safe), 202 when any was
-// accepted, 200 when all were known already, 400 when none could be read.
+// accepted, 409 when some ids were taken by other content and nothing else was new, 200 when all
+// were known already, 400 when none could be read.
 func (a BatchAnswer) HTTPStatus() int {
 	switch {
 	case a.Failed > 0:
 		return http.StatusServiceUnavailable
 	case a.Accepted > 0:
 		return http.StatusAccepted
+	case a.Conflicts > 0:
+		return http.StatusConflict
 	case a.Duplicates == 0:
 		return http.StatusBadRequest
 	}
 	return http.StatusOK
 }
 
-// Status names the outcome as the receiver answers it: accepted or duplicate.
+// Status names the outcome as the receiver answers it: accepted, duplicate or conflict.
 func (o Outcome) Status() string {
-	if o.Duplicate {
+	switch {
+	case o.Conflict:
+		return "conflict"
+	case o.Duplicate:
 		return "duplicate"
 	}
 	return "accepted"
 }
+
+// conflictError explains a conflict to the sender.
+func conflictError() *InputError {
+	return &InputError{Code: "conflict", Message: "this id was received before with other content; nothing was changed. Send a new purchase under a new id"}
+}
+
+// ConflictError is the error body of a conflict.
+func ConflictError() InputError { return *conflictError() }

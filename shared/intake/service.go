@@ -16,18 +16,28 @@ type Service struct {
 	Mapping *mapping.Config
 }
 
+// MaxItems bounds the items of one purchase; plenigo imports each item as an order of its own.
+const MaxItems = 100
+
 // Outcome is what became of one accepted purchase.
 type Outcome struct {
 	OrderID   string
-	Duplicate bool        // an order with this id was already stored; nothing was written
-	State     order.State // the state stored (unknown for a duplicate)
-	Reason    string      // why the order is REJECTED, when it is
+	Duplicate bool // an order with this id and the same content was already stored; nothing was written
+	// Conflict: an order with this id but other content was stored before (the same id sent for
+	// another purchase, by mistake or by someone else); nothing was written.
+	Conflict bool
+	State    order.State // the state stored (unknown for a duplicate)
+	Reason   string      // why the order is REJECTED, when it is
 }
 
 // Accept maps the order and stores it with one conditional write. An order that cannot be mapped is
 // still stored, as REJECTED with the reason, so a purchase is never lost to incomplete
 // configuration. A second delivery of the same purchase is a Duplicate, not an error.
 func (s *Service) Accept(ctx context.Context, o *order.Order, by order.Actor) (Outcome, error) {
+	if len(o.Items) > MaxItems {
+		return Outcome{}, &InputError{Code: "too_many_items", Field: "items", Message: fmt.Sprintf("holds %d items; at most %d per purchase", len(o.Items), MaxItems)}
+	}
+	o.Digest = o.Fingerprint()
 	if err := s.Mapping.Apply(o); err != nil {
 		var u *mapping.Unmappable
 		if !errors.As(err, &u) {
@@ -39,11 +49,26 @@ func (s *Service) Accept(ctx context.Context, o *order.Order, by order.Actor) (O
 	}
 	switch err := s.Orders.Create(ctx, o); {
 	case errors.Is(err, order.ErrExists):
-		return Outcome{OrderID: o.ID, Duplicate: true}, nil
+		return s.known(ctx, o)
+	case errors.Is(err, order.ErrTooLarge):
+		return Outcome{}, &InputError{Code: "too_large", Message: "the purchase is too large to store; send fewer or shorter fields"}
 	case err != nil:
 		return Outcome{}, fmt.Errorf("store order %s: %w", o.ID, err)
 	}
 	return Outcome{OrderID: o.ID, State: o.State, Reason: o.StateReason}, nil
+}
+
+// known answers a delivery whose id is stored already: a duplicate when the stored order has the
+// same content (or predates digests), a conflict otherwise.
+func (s *Service) known(ctx context.Context, o *order.Order) (Outcome, error) {
+	stored, err := s.Orders.Get(ctx, o.ID)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("read stored order %s: %w", o.ID, err)
+	}
+	if stored.Digest != "" && stored.Digest != o.Digest {
+		return Outcome{OrderID: o.ID, Conflict: true}, nil
+	}
+	return Outcome{OrderID: o.ID, Duplicate: true}, nil
 }
 
 // Reevaluate applies the current mapping to a REJECTED order and, when it now maps, moves it back to

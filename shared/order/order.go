@@ -1,6 +1,9 @@
 package order
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"strconv"
@@ -31,6 +34,9 @@ type Order struct {
 	Source    Source `json:"source"`
 	SourceRef string `json:"sourceRef"` // the id in the source system (marketplace order id, externalSystemId, …)
 	EventID   string `json:"eventId,omitempty"`
+	// Digest identifies what the source sent (Fingerprint): a second delivery under the same id with
+	// another digest is a conflict, not a duplicate.
+	Digest string `json:"digest,omitempty"`
 
 	State       State  `json:"state"`
 	StateReason string `json:"stateReason,omitempty"`
@@ -230,4 +236,35 @@ func (o *Order) Clone() *Order {
 		}
 	}
 	return &c
+}
+
+// Fingerprint is a digest of what the source said about the purchase: who bought what, for how much,
+// how paid, from when. It leaves out what orderhub added (ids, states, mappings, receipt time), so
+// every delivery of the same purchase has the same fingerprint.
+func (o *Order) Fingerprint() string {
+	type item struct {
+		Product  string
+		Quantity Decimal
+		Price    Money
+	}
+	f := struct {
+		Source    Source
+		SourceRef string
+		Email     string
+		Names     [2]string
+		Address   Address
+		Dealer    *Dealer
+		Items     []item
+		Shipping  Money
+		Payment   [2]string
+		StartDate time.Time
+	}{Source: o.Source, SourceRef: o.SourceRef, Email: o.Customer.Email, Names: [2]string{o.Customer.FirstName, o.Customer.LastName},
+		Address: o.Customer.Address, Dealer: o.Dealer, Shipping: o.Shipping, Payment: [2]string{o.Payment.Method, o.Payment.TransactionID},
+		StartDate: o.StartDate.UTC()}
+	for _, it := range o.Items {
+		f.Items = append(f.Items, item{it.Product, it.Quantity, it.Price})
+	}
+	b, _ := json.Marshal(f) // plain values: cannot fail
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
 }

@@ -26,10 +26,16 @@ type Repository interface {
 	TracksNeedingWork(ctx context.Context, name TrackName, s TrackState, before time.Time, limit int) ([]TrackWork, error)
 }
 
+// MaxDocumentBytes bounds an order's stored document. DynamoDB refuses items over 400 KB; the rest of
+// the item and a margin stay below that. Both stores enforce it, so tests meet the limit too.
+const MaxDocumentBytes = 350_000
+
 // Errors a repository returns; callers branch on them with errors.Is.
 var (
 	ErrExists   = errors.New("order already exists")
 	ErrNotFound = errors.New("order not found")
 	ErrConflict = errors.New("order changed concurrently too often")
 	ErrNoChange = errors.New("no change")
+	// ErrTooLarge: the order does not fit in one stored item (MaxDocumentBytes); nothing is stored.
+	ErrTooLarge = errors.New("order too large to store")
 )

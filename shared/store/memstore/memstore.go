@@ -3,8 +3,11 @@
 package memstore
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -35,6 +38,9 @@ func (s *Store) Create(_ context.Context, o *order.Order) error {
 	if _, ok := s.orders[o.ID]; ok {
 		return order.ErrExists
 	}
+	if err := fits(o); err != nil {
+		return err
+	}
 	o.Version = 1
 	s.orders[o.ID] = o.Clone()
 	return nil
@@ -64,6 +70,9 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*order.Order) err
 			if errors.Is(err, order.ErrNoChange) {
 				return cur, nil
 			}
+			return nil, err
+		}
+		if err := fits(cur); err != nil {
 			return nil, err
 		}
 		s.mu.Lock()
@@ -123,4 +132,18 @@ func (s *Store) TracksNeedingWork(_ context.Context, name order.TrackName, st or
 		out = out[:limit]
 	}
 	return out, nil
+}
+
+// fits holds the in-memory store to the DynamoDB store's size limit, so tests meet it too.
+func fits(o *order.Order) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(o); err != nil {
+		return err
+	}
+	if b.Len()-1 > order.MaxDocumentBytes {
+		return fmt.Errorf("order %s: %d bytes: %w", o.ID, b.Len()-1, order.ErrTooLarge)
+	}
+	return nil
 }

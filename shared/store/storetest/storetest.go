@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -29,6 +30,7 @@ func Run(t *testing.T, newRepo func(t *testing.T) order.Repository) {
 		"NeedingWorkListsOnlyWaitingOrders": needingWork,
 		"LongHistoryRoundTrips":             longHistory,
 		"TracksNeedingWorkFollowTheirState": tracksNeedingWork,
+		"TooLargeOrdersAreRefused":          tooLarge,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -429,5 +431,35 @@ func tracksNeedingWork(t *testing.T, r order.Repository) {
 	}
 	if len(o.History) != 4 || o.History[3].Track != "shipping" || o.History[3].TrackFrom != "WRITTEN" || o.Track("shipping").State != "DUE" {
 		t.Fatalf("history %+v, track %+v", o.History, o.Track("shipping"))
+	}
+}
+
+func tooLarge(t *testing.T, r order.Repository) {
+	ctx := context.Background()
+	big := sample(t, "big")
+	big.SourceDetails = order.SourceDetails{}
+	for i := range 400 {
+		big.SourceDetails[fmt.Sprintf("k%03d", i)] = strings.Repeat("<&>", 300) // 900 bytes, unescaped
+	}
+	if err := r.Create(ctx, big); !errors.Is(err, order.ErrTooLarge) {
+		t.Fatalf("a %d-key order: %v, want ErrTooLarge", len(big.SourceDetails), err)
+	}
+	if _, err := r.Get(ctx, big.ID); !errors.Is(err, order.ErrNotFound) {
+		t.Fatalf("a refused order was stored: %v", err)
+	}
+	// HTML characters are stored as they are: 300 of them fit where their escapes would not.
+	fitsWell := sample(t, "html")
+	fitsWell.SourceDetails = order.SourceDetails{}
+	for i := range 110 {
+		fitsWell.SourceDetails[fmt.Sprintf("k%03d", i)] = strings.Repeat("<&>", 1000)
+	}
+	if err := r.Create(ctx, fitsWell); err != nil {
+		t.Fatalf("330 KB of HTML characters: %v", err)
+	}
+	if _, err := r.Update(ctx, fitsWell.ID, func(o *order.Order) error {
+		o.SourceDetails["more"] = strings.Repeat("x", 30_000)
+		return nil
+	}); !errors.Is(err, order.ErrTooLarge) {
+		t.Fatalf("an update past the limit: %v", err)
 	}
 }
