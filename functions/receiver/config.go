@@ -20,25 +20,40 @@ const (
 	EnvMarketplaceTokens      = "ORDERHUB_MARKETPLACE_TOKENS" // local runs: the tokens themselves
 	EnvDealerSigningSecretARN = "DEALER_SECRET_ARN"
 	EnvDealerSigningSecrets   = "ORDERHUB_DEALER_SECRETS" // local runs: the secrets themselves
+	// EnvRotationGrace is how long after a secret's new version is created its previous version is
+	// still accepted (a Go duration; 0 revokes the previous version at once).
+	EnvRotationGrace = "ROTATION_GRACE"
+	// EnvStoreBudget bounds the store calls of one request (a Go duration, well under the timeout).
+	EnvStoreBudget = "STORE_BUDGET"
 )
+
+// DefaultStoreBudget is the store budget of a request unless STORE_BUDGET says otherwise: DynamoDB
+// answers a write in milliseconds, so five seconds means it is unreachable or stalled, and the
+// sender is better told to come back than held for the function's 25-second timeout.
+const DefaultStoreBudget = 5 * time.Second
 
 // Config is everything the receiver is told.
 type Config struct {
 	OrdersTable string
 	// MappingFile is read at start-up; Mapping, when set, is used instead (tests, the local pipeline).
-	MappingFile       string
-	Mapping           *mapping.Config
+	MappingFile string
+	Mapping     *mapping.Config
+	// The secrets' PreviousGrace is how long a rotated-out value stays valid (ROTATION_GRACE).
 	MarketplaceTokens secrets.Ref
 	DealerSecrets     secrets.Ref
+	// StoreBudget bounds the store calls of one request; zero means DefaultStoreBudget.
+	StoreBudget time.Duration
 }
 
 // ReadConfig reads the configuration from the environment.
 func ReadConfig(env *envconfig.Reader) Config {
+	grace := env.Duration(EnvRotationGrace, secrets.DefaultPreviousGrace)
 	return Config{
 		OrdersTable:       env.Require(lambdafn.EnvOrdersTable),
 		MappingFile:       env.Or(EnvMappingFile, "mapping.yaml"),
-		MarketplaceTokens: secrets.Ref{ARN: env.Or(EnvMarketplaceTokenARN, ""), Local: env.Or(EnvMarketplaceTokens, "")},
-		DealerSecrets:     secrets.Ref{ARN: env.Or(EnvDealerSigningSecretARN, ""), Local: env.Or(EnvDealerSigningSecrets, "")},
+		MarketplaceTokens: secrets.Ref{ARN: env.Or(EnvMarketplaceTokenARN, ""), Local: env.Or(EnvMarketplaceTokens, ""), PreviousGrace: grace},
+		DealerSecrets:     secrets.Ref{ARN: env.Or(EnvDealerSigningSecretARN, ""), Local: env.Or(EnvDealerSigningSecrets, ""), PreviousGrace: grace},
+		StoreBudget:       env.Duration(EnvStoreBudget, DefaultStoreBudget),
 	}
 }
 
@@ -47,6 +62,9 @@ func ReadConfig(env *envconfig.Reader) Config {
 func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 	if cfg.OrdersTable == "" {
 		return nil, fmt.Errorf("receiver: the Orders table is required")
+	}
+	if cfg.StoreBudget < 0 {
+		return nil, fmt.Errorf("receiver: the store budget %s is negative", cfg.StoreBudget)
 	}
 	m := cfg.Mapping
 	if m == nil {
@@ -59,6 +77,7 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 		Intake:            &intake.Service{Orders: dynamostore.New(d.DynamoDB, cfg.OrdersTable), Mapping: m},
 		MarketplaceTokens: cfg.MarketplaceTokens.Source(d.Secrets, d.Log),
 		DealerSecrets:     cfg.DealerSecrets.Source(d.Secrets, d.Log),
+		StoreBudget:       cfg.StoreBudget,
 		Function:          d.Function,
 		Log:               d.Log,
 		Now:               time.Now,

@@ -32,14 +32,25 @@ const (
 	MaxDealerBody      = 2 << 20
 )
 
+// retryAfter is the Retry-After (seconds) of a 503: when the store or the secrets did not answer,
+// a retry right away would most likely meet the same trouble.
+const retryAfter = "30"
+
+// answerMargin is kept free before the invocation's deadline to answer after the store budget ran
+// out, so the sender gets our 503 rather than API Gateway's bare 500.
+const answerMargin = time.Second
+
 // Handler is the webhook receiver: it authenticates, validates and hands each purchase to intake.
 type Handler struct {
 	Intake            *intake.Service
 	MarketplaceTokens secrets.Source
 	DealerSecrets     secrets.Source
-	Function          string
-	Log               *slog.Logger
-	Now               func() time.Time
+	// StoreBudget bounds the store calls of one request (zero: DefaultStoreBudget). When it runs out
+	// the request is answered 503 with Retry-After; what was stored is a duplicate on the retry.
+	StoreBudget time.Duration
+	Function    string
+	Log         *slog.Logger
+	Now         func() time.Time
 
 	verifierMu   sync.Mutex
 	verifier     *signature.Verifier
@@ -75,7 +86,7 @@ func (h *Handler) marketplace(ctx context.Context, req events.APIGatewayV2HTTPRe
 	tokens, err := h.MarketplaceTokens.Values(ctx)
 	if err != nil {
 		h.Log.ErrorContext(ctx, "marketplace token unavailable", "route", route, "error", err.Error())
-		return failure(http.StatusServiceUnavailable, "unavailable", "", "authentication is temporarily unavailable; retry")
+		return unavailable("authentication is temporarily unavailable; retry")
 	}
 	if !tokenMatches(token, tokens) {
 		h.Log.WarnContext(ctx, "refused", "route", route, "status", http.StatusUnauthorized, "reason", "wrong token")
@@ -90,10 +101,26 @@ func (h *Handler) marketplace(ctx context.Context, req events.APIGatewayV2HTTPRe
 	if err != nil {
 		return h.badInput(ctx, route, err)
 	}
-	out, err := h.Intake.Accept(ctx, o, by)
+	sctx, cancel := h.storeContext(ctx)
+	defer cancel()
+	out, err := h.Intake.Accept(sctx, o, by)
+	var ie *intake.InputError
+	if errors.As(err, &ie) {
+		return h.badInput(ctx, route, err)
+	}
 	if err != nil {
+		if sctx.Err() != nil {
+			h.Log.ErrorContext(ctx, "store out of time", "route", route, "order", o.ID, "budget", h.storeBudget().String(), "error", err.Error())
+			return unavailable("the purchase could not be stored in time; retry")
+		}
 		h.Log.ErrorContext(ctx, "store failed", "route", route, "order", o.ID, "error", err.Error())
 		return failure(http.StatusInternalServerError, "store_failed", "", "the purchase could not be stored; retry")
+	}
+	if out.Conflict {
+		// The same id for another purchase: a sender's bug, or someone holding the URL claiming an
+		// order. Nothing changed; the message feeds the conflict alarm.
+		h.Log.ErrorContext(ctx, "purchase conflict", "route", route, "order", out.OrderID)
+		return respond(http.StatusConflict, errorBody{Error: intake.ConflictError()})
 	}
 	h.Log.InfoContext(ctx, "purchase", "route", route, "order", out.OrderID, "duplicate", out.Duplicate, "state", string(out.State), "items", len(o.Items))
 	return respond(statusOf(out), acceptance(out))
@@ -108,7 +135,7 @@ func (h *Handler) dealer(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	v, err := h.dealerVerifier(ctx)
 	if err != nil {
 		h.Log.ErrorContext(ctx, "dealer signing secret unavailable", "route", route, "error", err.Error())
-		return failure(http.StatusServiceUnavailable, "unavailable", "", "authentication is temporarily unavailable; retry")
+		return unavailable("authentication is temporarily unavailable; retry")
 	}
 	hd := req.Headers
 	if err := v.Verify(hd[signature.HeaderID], hd[signature.HeaderTimestamp], hd[signature.HeaderSignature], body, h.Now()); err != nil {
@@ -124,16 +151,44 @@ func (h *Handler) dealer(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.badInput(ctx, route, err)
 	}
 
-	ans := h.Intake.AcceptBatch(ctx, items, by)
+	sctx, cancel := h.storeContext(ctx)
+	defer cancel()
+	ans := h.Intake.AcceptBatch(sctx, items, by)
+	outOfTime := sctx.Err() != nil
 	for _, r := range ans.Results {
 		if r.Cause != nil {
 			h.Log.ErrorContext(ctx, "store failed", "route", route, "order", r.OrderID, "error", r.Cause.Error())
 		}
+		if r.Status == "conflict" {
+			h.Log.ErrorContext(ctx, "purchase conflict", "route", route, "order", r.OrderID)
+		}
 	}
 	status := ans.HTTPStatus()
 	h.Log.InfoContext(ctx, "dealer batch", "route", route, "status", status, "purchases", len(items),
-		"accepted", ans.Accepted, "duplicates", ans.Duplicates, "rejected", ans.Rejected, "failed", ans.Failed)
-	return respond(status, ans)
+		"accepted", ans.Accepted, "duplicates", ans.Duplicates, "conflicts", ans.Conflicts, "rejected", ans.Rejected, "failed", ans.Failed,
+		"outOfTime", outOfTime)
+	answer := respond(status, ans)
+	if status == http.StatusServiceUnavailable {
+		answer.Headers["retry-after"] = retryAfter
+	}
+	return answer
+}
+
+func (h *Handler) storeBudget() time.Duration {
+	if h.StoreBudget > 0 {
+		return h.StoreBudget
+	}
+	return DefaultStoreBudget
+}
+
+// storeContext bounds the store calls of one request by the store budget, and by the invocation's
+// deadline less the time needed to answer.
+func (h *Handler) storeContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	budget := h.storeBudget()
+	if dl, ok := ctx.Deadline(); ok {
+		budget = min(budget, time.Until(dl)-answerMargin)
+	}
+	return context.WithTimeout(ctx, budget)
 }
 
 // body checks the content type and size, then returns the raw body.
@@ -235,6 +290,13 @@ func statusOf(out intake.Outcome) int {
 
 type errorBody struct {
 	Error intake.InputError `json:"error"`
+}
+
+// unavailable is a 503 the sender should retry later: something we depend on did not answer.
+func unavailable(msg string) events.APIGatewayV2HTTPResponse {
+	resp := failure(http.StatusServiceUnavailable, "unavailable", "", msg)
+	resp.Headers["retry-after"] = retryAfter
+	return resp
 }
 
 func failure(status int, code, field, msg string) events.APIGatewayV2HTTPResponse {

@@ -159,6 +159,7 @@ func TestMarketplaceFixtureMapsEveryField(t *testing.T) {
 		SourceDetails: order.SourceDetails{"addressId": "25", "addressUpdatedAt": "1510753095", "contactUpdatedAt": "1510837206"},
 		ReceivedAt:    fixtureTime, UpdatedAt: fixtureTime, Version: 1,
 	}
+	want.Digest = want.Fingerprint() // what the sender said, without what orderhub added
 	got := *o
 	got.History = nil
 	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {

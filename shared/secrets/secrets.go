@@ -1,6 +1,6 @@
 // Package secrets gives functions the values of their credentials: from AWS Secrets Manager in AWS
-// (fetched on first use, never at init, cached, with the previous version kept valid during a
-// rotation) or from the environment locally.
+// (fetched on first use, never at init, cached, with the previous version kept valid for a bounded
+// grace period after a rotation) or from the environment locally.
 package secrets
 
 import (
@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -49,18 +50,40 @@ type GetSecretValueAPI interface {
 	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
 }
 
-// Manager reads a secret's AWSCURRENT and AWSPREVIOUS versions and caches them for TTL. When a
-// refresh fails it keeps serving the cached values rather than locking everybody out, and logs it.
+// Manager reads a secret's AWSCURRENT and AWSPREVIOUS versions and caches them for TTL. The
+// previous version is accepted only for PreviousGrace after the current version was created (its
+// CreatedDate), so a rotation done to revoke a leaked value revokes it once the grace is over. When a
+// refresh fails it keeps serving the cached values rather than locking everybody out, and logs it;
+// the grace is still measured against the clock, so a stale cache does not extend it.
 type Manager struct {
 	API      GetSecretValueAPI
 	SecretID string
 	TTL      time.Duration
-	Log      *slog.Logger
-	Now      func() time.Time
+	// PreviousGrace is how long after the AWSCURRENT version was created the AWSPREVIOUS one is still
+	// accepted. Zero (or less) accepts the current version only. When Secrets Manager does not say
+	// when the current version was created, the previous one is not accepted.
+	PreviousGrace time.Duration
+	Log           *slog.Logger
+	Now           func() time.Time
 
 	mu      sync.Mutex
-	values  []string
+	cached  *versions
 	fetched time.Time
+}
+
+// versions is what one fetch found.
+type versions struct {
+	values  []string  // the current value, then the previous one when there is one
+	created time.Time // when the current version was created; zero when unknown
+}
+
+// valid returns the values accepted at now: the previous one only within grace of the current
+// version's creation. The slices are shared; callers must not modify them.
+func (v *versions) valid(now time.Time, grace time.Duration) []string {
+	if len(v.values) > 1 && grace > 0 && !v.created.IsZero() && now.Before(v.created.Add(grace)) {
+		return v.values
+	}
+	return v.values[:1:1]
 }
 
 // Values implements Source. It is safe for concurrent use.
@@ -68,31 +91,47 @@ func (m *Manager) Values(ctx context.Context) ([]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.Now()
-	if m.values != nil && now.Sub(m.fetched) < m.TTL {
-		return m.values, nil
+	if m.cached != nil && now.Sub(m.fetched) < m.TTL {
+		return m.cached.valid(now, m.PreviousGrace), nil
 	}
-	vals, err := m.fetch(ctx)
+	v, err := m.fetch(ctx)
 	if err != nil {
-		if m.values != nil {
-			m.Log.WarnContext(ctx, "secret refresh failed; using cached values", "secret", m.SecretID, "error", err.Error())
+		if m.cached != nil {
+			m.logger().WarnContext(ctx, "secret refresh failed; using cached values", "secret", m.SecretID, "error", err.Error())
 			m.fetched = now
-			return m.values, nil
+			return m.cached.valid(now, m.PreviousGrace), nil
 		}
 		return nil, err
 	}
-	m.values, m.fetched = vals, now
-	return vals, nil
+	if len(v.values) > 1 && v.created.IsZero() && m.PreviousGrace > 0 {
+		m.logger().WarnContext(ctx, "secret's current version has no creation date; its previous version is not accepted", "secret", m.SecretID)
+	}
+	m.cached, m.fetched = v, now
+	return v.valid(now, m.PreviousGrace), nil
 }
 
-func (m *Manager) fetch(ctx context.Context) ([]string, error) {
-	var vals []string
+func (m *Manager) logger() *slog.Logger {
+	if m.Log == nil {
+		return slog.Default()
+	}
+	return m.Log
+}
+
+func (m *Manager) fetch(ctx context.Context) (*versions, error) {
+	v := &versions{}
 	for _, stage := range []string{"AWSCURRENT", "AWSPREVIOUS"} {
 		out, err := m.API.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &m.SecretID, VersionStage: aws.String(stage)})
 		var nf *types.ResourceNotFoundException
 		switch {
+		case err == nil && stage == "AWSCURRENT":
+			val := strings.TrimSpace(aws.ToString(out.SecretString))
+			if val == "" {
+				return nil, fmt.Errorf("secret %s is empty", m.SecretID)
+			}
+			v.values, v.created = []string{val}, aws.ToTime(out.CreatedDate)
 		case err == nil:
-			if v := strings.TrimSpace(aws.ToString(out.SecretString)); v != "" {
-				vals = append(vals, v)
+			if val := strings.TrimSpace(aws.ToString(out.SecretString)); val != "" {
+				v.values = append(v.values, val)
 			}
 		case stage == "AWSPREVIOUS" && errors.As(err, &nf):
 			// No rotation has happened yet.
@@ -100,23 +139,24 @@ func (m *Manager) fetch(ctx context.Context) ([]string, error) {
 			return nil, fmt.Errorf("read secret %s (%s): %w", m.SecretID, stage, err)
 		}
 	}
-	if len(vals) == 0 {
-		return nil, fmt.Errorf("secret %s is empty", m.SecretID)
-	}
-	return vals, nil
+	v.values = slices.Clip(v.values)
+	return v, nil
 }
 
 // TTL is how long fetched secrets are trusted before they are read again, so a rotation reaches
 // warm functions within minutes.
 const TTL = 5 * time.Minute
 
+// DefaultPreviousGrace is how long functions that accept a secret from others (the receiver) keep
+// accepting its previous version after a new one is created, unless configured otherwise: a day for
+// senders to pick up the new value.
+const DefaultPreviousGrace = 24 * time.Hour
+
 // FromARNOrList returns a Manager for arn when one is given (in AWS), else the comma-separated local
-// values.
+// values. The Manager accepts the current version only; use a Ref with PreviousGrace to accept the
+// previous one during a rotation.
 func FromARNOrList(api GetSecretValueAPI, arn, local string, log *slog.Logger) Source {
-	if arn != "" {
-		return &Manager{API: api, SecretID: arn, TTL: TTL, Log: log, Now: time.Now}
-	}
-	return ParseList(local)
+	return Ref{ARN: arn, Local: local}.Source(api, log)
 }
 
 // Ref says where a secret's values come from: its Secrets Manager ARN in AWS, or comma-separated
@@ -124,9 +164,15 @@ func FromARNOrList(api GetSecretValueAPI, arn, local string, log *slog.Logger) S
 type Ref struct {
 	ARN   string
 	Local string
+	// PreviousGrace is how long after a new version is created the previous one is still accepted
+	// (Manager.PreviousGrace); zero accepts the current version only. Local values are all accepted.
+	PreviousGrace time.Duration
 }
 
 // Source returns the values' source: a Manager for the ARN when one is given, else the local values.
 func (r Ref) Source(api GetSecretValueAPI, log *slog.Logger) Source {
-	return FromARNOrList(api, r.ARN, r.Local, log)
+	if r.ARN != "" {
+		return &Manager{API: api, SecretID: r.ARN, TTL: TTL, PreviousGrace: r.PreviousGrace, Log: log, Now: time.Now}
+	}
+	return ParseList(r.Local)
 }

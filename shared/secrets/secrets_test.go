@@ -16,6 +16,7 @@ import (
 
 type fakeSM struct {
 	versions map[string]string
+	created  map[string]time.Time // each stage's version's CreatedDate; none when missing
 	fail     error
 	calls    int
 }
@@ -29,13 +30,20 @@ func (f *fakeSM) GetSecretValue(_ context.Context, in *secretsmanager.GetSecretV
 	if !ok {
 		return nil, &types.ResourceNotFoundException{Message: aws.String("no such version")}
 	}
-	return &secretsmanager.GetSecretValueOutput{SecretString: aws.String(v)}, nil
+	out := &secretsmanager.GetSecretValueOutput{SecretString: aws.String(v)}
+	if c, ok := f.created[aws.ToString(in.VersionStage)]; ok {
+		out.CreatedDate = aws.Time(c)
+	}
+	return out, nil
 }
+
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func TestManagerCachesAndKeepsPreviousVersion(t *testing.T) {
 	now := time.Unix(0, 0)
-	api := &fakeSM{versions: map[string]string{"AWSCURRENT": "new", "AWSPREVIOUS": "old"}}
-	m := &Manager{API: api, SecretID: "s", TTL: time.Minute, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }}
+	api := &fakeSM{versions: map[string]string{"AWSCURRENT": "new", "AWSPREVIOUS": "old"},
+		created: map[string]time.Time{"AWSCURRENT": now.Add(-time.Minute), "AWSPREVIOUS": now.Add(-48 * time.Hour)}}
+	m := &Manager{API: api, SecretID: "s", TTL: time.Minute, PreviousGrace: time.Hour, Log: discard, Now: func() time.Time { return now }}
 	for range 3 {
 		v, err := m.Values(context.Background())
 		if err != nil || !slices.Equal(v, []string{"new", "old"}) {
@@ -57,6 +65,81 @@ func TestManagerWithoutPreviousVersion(t *testing.T) {
 	m := &Manager{API: api, SecretID: "s", TTL: time.Minute, Now: time.Now}
 	if v, err := m.Values(context.Background()); err != nil || !slices.Equal(v, []string{"only"}) {
 		t.Fatalf("Values = %v, %v", v, err)
+	}
+}
+
+// A rotation made to revoke a leaked value must revoke it: the previous version is accepted only for
+// the grace period after the current version was created, whatever the cache holds.
+func TestManagerAcceptsPreviousVersionOnlyWithinGrace(t *testing.T) {
+	rotated := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	now := rotated.Add(10 * time.Minute)
+	api := &fakeSM{versions: map[string]string{"AWSCURRENT": "new", "AWSPREVIOUS": "leaked"},
+		created: map[string]time.Time{"AWSCURRENT": rotated, "AWSPREVIOUS": rotated.Add(-90 * 24 * time.Hour)}}
+	m := &Manager{API: api, SecretID: "s", TTL: 5 * time.Minute, PreviousGrace: time.Hour, Log: discard, Now: func() time.Time { return now }}
+	want := func(step string, vals ...string) {
+		t.Helper()
+		got, err := m.Values(context.Background())
+		if err != nil || !slices.Equal(got, vals) {
+			t.Fatalf("%s: Values = %q, %v; want %q", step, got, err, vals)
+		}
+	}
+	want("within the grace", "new", "leaked")
+	now = rotated.Add(58 * time.Minute) // refreshed here, cached until 63 min
+	want("just before the grace ends", "new", "leaked")
+	calls := api.calls
+	now = rotated.Add(time.Hour) // still cached: the grace is checked on every read, not per fetch
+	want("at the end of the grace, from the cache", "new")
+	if api.calls != calls {
+		t.Fatalf("the cached read made %d calls", api.calls-calls)
+	}
+	now = rotated.Add(2 * time.Hour)
+	api.fail = errors.New("throttled")
+	want("a failed refresh does not revive it", "new")
+
+	// The next rotation starts a new grace for the value that was current.
+	api.fail = nil
+	api.versions = map[string]string{"AWSCURRENT": "newer", "AWSPREVIOUS": "new"}
+	api.created = map[string]time.Time{"AWSCURRENT": now, "AWSPREVIOUS": rotated}
+	now = now.Add(6 * time.Minute)
+	want("after the next rotation", "newer", "new")
+}
+
+func TestManagerWithoutGraceAcceptsTheCurrentVersionOnly(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	api := &fakeSM{versions: map[string]string{"AWSCURRENT": "new", "AWSPREVIOUS": "old"},
+		created: map[string]time.Time{"AWSCURRENT": now, "AWSPREVIOUS": now.Add(-time.Hour)}}
+	m := &Manager{API: api, SecretID: "s", TTL: time.Minute, Log: discard, Now: func() time.Time { return now }}
+	if v, err := m.Values(context.Background()); err != nil || !slices.Equal(v, []string{"new"}) {
+		t.Fatalf("grace 0: Values = %q, %v", v, err)
+	}
+}
+
+func TestManagerWithoutCreationDateRefusesPreviousVersion(t *testing.T) {
+	api := &fakeSM{versions: map[string]string{"AWSCURRENT": "new", "AWSPREVIOUS": "old"}}
+	m := &Manager{API: api, SecretID: "s", TTL: time.Minute, PreviousGrace: 24 * time.Hour, Log: discard, Now: time.Now}
+	if v, err := m.Values(context.Background()); err != nil || !slices.Equal(v, []string{"new"}) {
+		t.Fatalf("no CreatedDate: Values = %q, %v", v, err)
+	}
+}
+
+func TestManagerValuesCannotBeGrownByCallers(t *testing.T) {
+	now := time.Unix(0, 0)
+	api := &fakeSM{versions: map[string]string{"AWSCURRENT": "new", "AWSPREVIOUS": "old"}, created: map[string]time.Time{"AWSCURRENT": now}}
+	m := &Manager{API: api, SecretID: "s", TTL: time.Minute, Log: discard, Now: func() time.Time { return now }}
+	v, _ := m.Values(context.Background())
+	_ = append(v, "mine")
+	if v, _ := m.Values(context.Background()); !slices.Equal(v, []string{"new"}) {
+		t.Fatalf("Values = %q after a caller appended", v)
+	}
+}
+
+func TestRefPassesItsGrace(t *testing.T) {
+	src := Ref{ARN: "arn:aws:secretsmanager:eu-central-1:000000000000:secret:s", PreviousGrace: 3 * time.Hour}.Source(&fakeSM{}, discard)
+	if m, ok := src.(*Manager); !ok || m.PreviousGrace != 3*time.Hour || m.TTL != TTL {
+		t.Fatalf("Ref.Source = %#v", src)
+	}
+	if _, ok := (Ref{Local: "a,b", PreviousGrace: time.Hour}).Source(nil, discard).(Static); !ok {
+		t.Fatal("a local Ref does not give its local values")
 	}
 }
 
