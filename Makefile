@@ -16,7 +16,7 @@ FUZZTIME        ?= 15s
 
 SAM_TARGETS := build-ReceiverFunction build-EnqueuerFunction build-WorkerFunction build-PollerFunction
 
-.PHONY: help build test test-short lint fuzz bench measure local demo sam-build sam-validate clean $(SAM_TARGETS)
+.PHONY: help build test test-short lint fuzz fuzz-store bench measure local demo sam-build sam-validate clean $(SAM_TARGETS)
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ fuzz: ## run each fuzz target for FUZZTIME (default 15s)
 	$(GO) test -run '^$$' -fuzz '^FuzzParseMarketplace$$' -fuzztime $(FUZZTIME) ./shared/intake
 	$(GO) test -run '^$$' -fuzz '^FuzzParseDealerBatch$$' -fuzztime $(FUZZTIME) ./shared/intake
 	$(GO) test -run '^$$' -fuzz '^FuzzReceiver$$' -fuzztime $(FUZZTIME) ./functions/receiver
+
+fuzz-store: ## the receiver's fuzz target against DynamoDB Local (FUZZTIME, e.g. 100000x for a count)
+	$(ORDERHUB) with-emulators -- $(GO) test -run '^$$' -fuzz '^FuzzReceiverOnDynamoDB$$' -fuzztime $(FUZZTIME) ./functions/receiver
 
 bench: ## receiver benchmarks (in-memory store); numbers go to docs/performance.md
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./functions/...
