@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -18,6 +19,10 @@ func FuzzReceiver(f *testing.F) {
 	f.Add([]byte(fixture(f, "dealer-batch.json").Body), true)
 	f.Add([]byte(`{"purchases":[{"externalSystemId":"x"}]}`), true)
 	f.Add([]byte(`{"id":"evt","type":"SERVICE.PLUGIN.PURCHASE","resource":{}}`), false)
+	// Escapes, and text that is not Unicode (Latin-1 bytes, an unpaired surrogate escape).
+	f.Add([]byte(strings.Replace(fixture(f, "marketplace-purchase.json").Body, `"John"`, `"J\u00fcrgen \"\/\""`, 1)), false)
+	f.Add([]byte(strings.Replace(fixture(f, "marketplace-purchase.json").Body, `"id": 221`, "\"id\": \"M\xfcller-1\"", 1)), false)
+	f.Add([]byte(strings.Replace(fixture(f, "dealer-batch.json").Body, `"Nord"`, `"N\ud800rd"`, 1)), true)
 	h := newHandler(f, memstore.New())
 	h.Log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	f.Fuzz(func(t *testing.T, body []byte, dealer bool) {

@@ -1,7 +1,6 @@
 package intake
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -52,18 +51,23 @@ type DealerItem struct {
 }
 
 // ParseDealerBatch reads {"purchases":[…]}. A problem with the batch as a whole (not JSON, no
-// purchases, too many) is an *InputError; a problem with one purchase is reported on its item, so the
-// rest of the batch still goes through.
+// purchases, too many, text that is not UTF-8 outside the purchases) is an *InputError; a problem
+// with one purchase, the sender's mistake, is reported on its item, so the rest of the batch still
+// goes through. As for the marketplace, what only the mapping can fix is no problem here.
 func ParseDealerBatch(body []byte, at time.Time, by order.Actor) ([]DealerItem, error) {
 	var batch struct {
 		Purchases []json.RawMessage `json:"purchases"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&batch); err != nil {
+	// json.Unmarshal, unlike a Decoder, refuses anything after the value ("{…}]" as much as "{…}{…}").
+	if err := json.Unmarshal(body, &batch); err != nil {
 		return nil, decodeError(err, "")
 	}
-	if dec.More() {
-		return nil, &InputError{Code: "malformed_json", Message: "the body holds more than one JSON value"}
+	// Text that is not Unicode inside a purchase is that purchase's problem (parseDealerPurchase);
+	// anywhere else it is the batch's.
+	for _, p := range textProblems(body, "") {
+		if !strings.HasPrefix(p.Field, "purchases[") {
+			return nil, p
+		}
 	}
 	if batch.Purchases == nil {
 		return nil, missing("purchases")
@@ -89,7 +93,14 @@ func parseDealerPurchase(i int, raw json.RawMessage, at time.Time, by order.Acto
 		item.Err = decodeError(err, f)
 		return item
 	}
-	item.ExternalSystemID = p.ExternalSystemID.raw
+	if problems := textProblems(raw, f); len(problems) > 0 {
+		item.Err = problems[0]
+		if item.Err.Field != f+".externalSystemId" {
+			item.ExternalSystemID = p.ExternalSystemID.text
+		}
+		return item
+	}
+	item.ExternalSystemID = p.ExternalSystemID.text
 	item.Order, item.Err = dealerOrder(f, &p, at, by)
 	return item
 }
@@ -119,19 +130,23 @@ func dealerOrder(f string, p *dealerPurchase, at time.Time, by order.Actor) (*or
 	if ierr != nil {
 		return nil, ierr
 	}
-	qty, ierr := p.Quantity.decimal(f + ".quantity")
+	qty, ierr := p.Quantity.quantity(f + ".quantity")
 	if ierr != nil {
 		return nil, ierr
-	}
-	if qty <= 0 {
-		return nil, invalid(f+".quantity", "must be greater than 0")
 	}
 	start, ierr := date(f+".startDate", p.StartDate)
 	if ierr != nil {
 		return nil, ierr
 	}
-	if p.PaymentMethod == "" {
+	// The payment method is looked up in the mapping as sent, so it is not cut short: a blank or
+	// overlong one is the sender's mistake, while one the mapping does not know yet is a gap in the
+	// configuration (the order is stored REJECTED until the mapping has it).
+	method := strings.TrimSpace(p.PaymentMethod)
+	if method == "" {
 		return nil, missing(f + ".paymentMethod")
+	}
+	if len(method) > 64 {
+		return nil, invalid(f+".paymentMethod", "is longer than 64 characters")
 	}
 	o, err := order.New(order.SourceDealer, ext, at, by)
 	if err != nil {
@@ -160,7 +175,7 @@ func dealerOrder(f string, p *dealerPurchase, at time.Time, by order.Actor) (*or
 		o.Dealer.Delivery = &a
 	}
 	o.Items = []order.Item{{Product: product, Quantity: qty}}
-	o.Payment = order.Payment{Method: text(p.PaymentMethod, 64)}
+	o.Payment = order.Payment{Method: method}
 	o.StartDate = start
 	o.PlacedAt = o.ReceivedAt
 	return o, nil

@@ -11,7 +11,7 @@ import (
 // "resource.order.orderItems[0].quantity") so the sender can fix it; it is always the client's
 // mistake, never a reason for a 5xx.
 type InputError struct {
-	Code    string `json:"code"` // malformed_json, missing_field, invalid_field
+	Code    string `json:"code"` // malformed_json, missing_field, invalid_field, invalid_utf8
 	Field   string `json:"field,omitempty"`
 	Message string `json:"message"`
 }
@@ -29,6 +29,11 @@ func missing(field string) *InputError {
 
 func invalid(field, format string, args ...any) *InputError {
 	return &InputError{Code: "invalid_field", Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// badText is text that is not Unicode (wire.go says why it is refused rather than repaired).
+func badText(field, message string) *InputError {
+	return &InputError{Code: "invalid_utf8", Field: field, Message: message}
 }
 
 // decodeError turns an encoding/json error into an InputError naming the field where possible.

@@ -1,11 +1,16 @@
 package intake
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
+	"reflect"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/order"
 )
 
@@ -29,10 +34,48 @@ func checkParse(t *testing.T, o *order.Order, err error) {
 		t.Fatalf("accepted an order later steps cannot use: %+v", o)
 	}
 	for _, it := range o.Items {
-		if it.Product == "" || it.Quantity <= 0 {
-			t.Fatalf("accepted an item without product or quantity: %+v", it)
+		if q, whole := it.Quantity.Whole(); it.Product == "" || !whole || q < 1 || q > mapping.MaxQuantity {
+			t.Fatalf("accepted an item without product or with a quantity plenigo cannot import: %+v", it)
 		}
 	}
+	if s, ok := invalidString(reflect.ValueOf(o).Elem()); ok {
+		t.Fatalf("accepted text that is not UTF-8: %q", s)
+	}
+}
+
+// invalidString finds a string in v that is not valid UTF-8: the parsers refuse such text, as it
+// would be repaired to U+FFFD (and ids merged) when the order is stored.
+func invalidString(v reflect.Value) (string, bool) {
+	switch v.Kind() {
+	case reflect.String:
+		return v.String(), !utf8.ValidString(v.String())
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return invalidString(v.Elem())
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if s, bad := invalidString(v.Field(i)); bad {
+				return s, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if s, bad := invalidString(v.Index(i)); bad {
+				return s, true
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if s, bad := invalidString(it.Key()); bad {
+				return s, true
+			}
+			if s, bad := invalidString(it.Value()); bad {
+				return s, true
+			}
+		}
+	}
+	return "", false
 }
 
 func FuzzParseMarketplace(f *testing.F) {
@@ -43,6 +86,8 @@ func FuzzParseMarketplace(f *testing.F) {
 	f.Add([]byte(`{"id":"evt_1","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"a@b.c"},"order":{"id":{},"orderItems":[{}]}}}`))
 	f.Add([]byte(`null`))
 	f.Add([]byte(`{"resource":null}`))
+	f.Add([]byte("{\"id\":\"evt_1\",\"type\":\"SERVICE.PLUGIN.PURCHASE\",\"resource\":{\"contact\":{\"email\":\"a@b.c\",\"firstName\":\"J\xfcrgen\"},\"order\":{\"id\":\"M\xfcller-1\",\"orderItems\":[{\"itemVariationId\":\"1\",\"quantity\":1,\"priceGross\":1}]}}}"))
+	f.Add([]byte(`{"id":"evt\/1","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"a@b.c","firstName":"J\u00fcrgen \ud83d\ude00"},"order":{"id":"47\/11","orderItems":[{"itemVariationId":"1\ud800","quantity":"1.5","priceGross":1}]}}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		o, err := ParseMarketplace(body, fuzzAt, order.Actor{Function: "fuzz"})
 		checkParse(t, o, err)
@@ -53,6 +98,8 @@ func FuzzParseDealerBatch(f *testing.F) {
 	f.Add([]byte(`{"purchases":[{"externalSystemId":"X-1","email":"a@b.c","dealerGroup":"G","dealerNumber":1,"offer":"P","quantity":2,"startDate":"2026-12-01","paymentMethod":"invoice"}]}`))
 	f.Add([]byte(`{"purchases":[{},null,1,"x",[]]}`))
 	f.Add([]byte(`{"purchases":{}}`))
+	f.Add([]byte("{\"purchases\":[{\"externalSystemId\":\"M\xe4ller-1\",\"email\":\"a@b.c\",\"dealerGroup\":\"G\",\"dealerNumber\":1,\"offer\":\"P\",\"quantity\":2,\"startDate\":\"2026-12-01\",\"paymentMethod\":\"invoice\"}],\"x\":\"\xff\"}"))
+	f.Add([]byte(`{"purchases":[{"externalSystemId":"47\/11","email":"a@b.c","dealerGroup":"M\u00fcller \"Nord\"","dealerNumber":"\udc00","offer":"P","quantity":10001,"startDate":"2026-12-01","paymentMethod":" "}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		items, err := ParseDealerBatch(body, fuzzAt, order.Actor{Function: "fuzz"})
 		if err != nil {
@@ -74,6 +121,25 @@ func FuzzParseDealerBatch(f *testing.F) {
 					t.Fatalf("dealer order without dealer group and number: %+v", it.Order)
 				}
 			}
+		}
+	})
+}
+
+// FuzzUnquote holds unquote's shortcut to encoding/json: for every JSON string of valid UTF-8 (the
+// parsers refuse the rest) both give the same text.
+func FuzzUnquote(f *testing.F) {
+	for _, s := range []string{`""`, `"Müller"`, `"M\u00fcller \"Nord\""`, `"47\/11"`, `"\ud83d\ude00"`, `"a\\b"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var want string
+		b = bytes.TrimSpace(b) // as literal.UnmarshalJSON hands it over
+		if !utf8.Valid(b) || json.Unmarshal(b, &want) != nil || len(b) < 2 || b[0] != '"' {
+			return
+		}
+		got, err := unquote(b)
+		if err != nil || got != want {
+			t.Fatalf("unquote(%s) = %q, %v; encoding/json gives %q", b, got, err, want)
 		}
 	})
 }

@@ -36,18 +36,42 @@ func TestMarketplaceWithOnlyRequiredFields(t *testing.T) {
 	}
 }
 
-func TestMarketplaceFractionalQuantityIsStoredButRejected(t *testing.T) {
+// A quantity plenigo cannot import is the sender's mistake: no mapping fix can make 1.5 or 10001
+// importable, so it is refused with the field named and nothing is stored.
+func TestMarketplaceQuantityTheSenderGotWrongIsRefused(t *testing.T) {
+	for _, q := range []string{`1.5`, `"1.5"`, `10001`, `0`, `-1`, `1.00001`, `0.99999`, `1e5`, `"many"`, `true`, `{}`} {
+		body := `{"id":"evt_9","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"a@b.de"},
+			"order":{"id":1,"payPalTransactionId":"TX","orderItems":[{"itemVariationId":1338,"quantity":` + q + `,"priceGross":49}]}}}`
+		o, err := ParseMarketplace([]byte(body), fuzzAt, by)
+		var ie *InputError
+		if !errors.As(err, &ie) || ie.Field != "resource.order.orderItems[0].quantity" || ie.Code != "invalid_field" {
+			t.Errorf("quantity %s: order %v, error %v", q, o, err)
+		}
+	}
+	for q, want := range map[string]int64{`2.0`: 2, `"3"`: 3, `10000`: 10000, `1e1`: 10, `"\u0034"`: 4} {
+		body := `{"id":"evt_9","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"a@b.de"},
+			"order":{"id":1,"orderItems":[{"itemVariationId":1338,"quantity":` + q + `,"priceGross":49}]}}}`
+		o, err := ParseMarketplace([]byte(body), fuzzAt, by)
+		if err != nil || o.Items[0].Quantity != order.DecimalFromInt(want) {
+			t.Errorf("quantity %s: %v %v, want %d", q, o, err, want)
+		}
+	}
+}
+
+// What only the mapping can fix (an unknown product, an unmapped payment method) is still stored,
+// as REJECTED with the reason, and never refused.
+func TestMarketplaceConfigurationGapIsStoredRejected(t *testing.T) {
 	o, err := ParseMarketplace([]byte(`{"id":"evt_9","type":"SERVICE.PLUGIN.PURCHASE",
-		"resource":{"contact":{"email":"a@b.de"},"order":{"id":1,"payPalTransactionId":"TX","orderItems":[{"itemVariationId":1338,"quantity":1.5,"priceGross":49}]}}}`), fuzzAt, by)
+		"resource":{"contact":{"email":"a@b.de"},"order":{"id":1,"orderItems":[{"itemVariationId":9999,"quantity":2,"priceGross":49}]}}}`), fuzzAt, by)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := newService(t)
-	out, err := svc.Accept(context.Background(), o, by)
+	out, err := newService(t).Accept(context.Background(), o, by)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.State != order.Rejected || !strings.Contains(out.Reason, "quantity 1.5") {
+	if out.State != order.Rejected || !strings.Contains(out.Reason, `item "9999" has no plenigo offer`) ||
+		!strings.Contains(out.Reason, `payment method "none"`) || strings.Contains(out.Reason, "quantity") {
 		t.Fatalf("outcome %+v", out)
 	}
 }
@@ -58,6 +82,13 @@ func TestMarketplaceRefusesWhatPlenigoCannotKey(t *testing.T) {
 		"order id too long":   `{"id":"e","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"a@b.de"},"order":{"id":"` + strings.Repeat("9", 97) + `","orderItems":[{"itemVariationId":1,"quantity":1,"priceGross":1}]}}}`,
 		"negative price":      `{"id":"e","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"a@b.de"},"order":{"id":"1","orderItems":[{"itemVariationId":1,"quantity":1,"priceGross":-1}]}}}`,
 		"event id too long":   `{"id":"` + strings.Repeat("e", 201) + `","type":"SERVICE.PLUGIN.PURCHASE"}`,
+		// 7 and 7.0 would be two orders for one purchase.
+		"fractional order id":  `{"id":"e","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"a@b.de"},"order":{"id":7.0,"orderItems":[{"itemVariationId":1,"quantity":1,"priceGross":1}]}}}`,
+		"boolean order id":     `{"id":"e","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"a@b.de"},"order":{"id":true,"orderItems":[{"itemVariationId":1,"quantity":1,"priceGross":1}]}}}`,
+		"no-break space in id": `{"id":"e","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"a@b.de"},"order":{"id":"47\u00a011","orderItems":[{"itemVariationId":1,"quantity":1,"priceGross":1}]}}}`,
+		"escaped quote in id":  `{"id":"e","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"a@b.de"},"order":{"id":"47\"11","orderItems":[{"itemVariationId":1,"quantity":1,"priceGross":1}]}}}`,
+		"contact id object":    `{"id":"e","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"id":{},"email":"a@b.de"},"order":{"id":"1","orderItems":[{"itemVariationId":1,"quantity":1,"priceGross":1}]}}}`,
+		"data after the value": `{"id":"e","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"a@b.de"},"order":{"id":"1","orderItems":[{"itemVariationId":1,"quantity":1,"priceGross":1}]}}}]`,
 	}
 	for name, body := range cases {
 		if _, err := ParseMarketplace([]byte(body), fuzzAt, by); err == nil {

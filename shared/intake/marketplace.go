@@ -1,7 +1,6 @@
 package intake
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -65,15 +64,18 @@ const (
 )
 
 // ParseMarketplace turns a SERVICE.PLUGIN.PURCHASE webhook into a RECEIVED order with id
-// mkt-<order id>. Any problem with the body is an *InputError.
+// mkt-<order id>. Any problem with the body is an *InputError, the sender's mistake answered 400:
+// among them text that is not UTF-8 and quantities plenigo cannot import. What only the mapping can
+// fix (an unknown item or payment method) is not a problem here; Service.Accept stores it REJECTED.
+// Strings are stored decoded ("47\/11" is 47/11).
 func ParseMarketplace(body []byte, at time.Time, by order.Actor) (*order.Order, error) {
 	var ev marketplaceEvent
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&ev); err != nil {
+	// json.Unmarshal, unlike a Decoder, refuses anything after the value ("{…}]" as much as "{…}{…}").
+	if err := json.Unmarshal(body, &ev); err != nil {
 		return nil, decodeError(err, "")
 	}
-	if dec.More() {
-		return nil, &InputError{Code: "malformed_json", Message: "the body holds more than one JSON value"}
+	if p := textProblems(body, ""); len(p) > 0 {
+		return nil, p[0]
 	}
 	if ev.ID == "" {
 		return nil, missing("id")
@@ -130,11 +132,8 @@ func ParseMarketplace(body []byte, at time.Time, by order.Actor) (*order.Order, 
 		if item.Product, ierr = it.ItemVariationID.id(f+".itemVariationId", 64); ierr != nil {
 			return nil, ierr
 		}
-		if item.Quantity, ierr = it.Quantity.decimal(f + ".quantity"); ierr != nil {
+		if item.Quantity, ierr = it.Quantity.quantity(f + ".quantity"); ierr != nil {
 			return nil, ierr
-		}
-		if item.Quantity <= 0 {
-			return nil, invalid(f+".quantity", "must be greater than 0")
 		}
 		if item.Price.Gross, ierr = it.PriceGross.decimal(f + ".priceGross"); ierr != nil {
 			return nil, ierr
@@ -156,10 +155,17 @@ func ParseMarketplace(body []byte, at time.Time, by order.Actor) (*order.Order, 
 		FirstName: text(c.FirstName, 100),
 		LastName:  text(c.LastName, 100),
 	}
-	if c.ID.set {
-		o.Customer.SourceID = c.ID.raw
+	if o.Customer.SourceID, ierr = c.ID.optionalName("resource.contact.id", 200); ierr != nil {
+		return nil, ierr
 	}
 	details := order.SourceDetails{}
+	detail := func(key, field string, l literal) *InputError {
+		v, ierr := l.optionalName(field, 200)
+		if v != "" {
+			details[key] = v
+		}
+		return ierr
+	}
 	if a := r.Address; a != nil {
 		o.Customer.Address = order.Address{
 			Company:     text(a.CompanyName, 100),
@@ -174,15 +180,15 @@ func ParseMarketplace(body []byte, at time.Time, by order.Actor) (*order.Order, 
 			Phone:       text(a.Phone, 50),
 			Email:       strings.ToLower(text(a.Email, 100)),
 		}
-		if a.ID.set {
-			details["addressId"] = a.ID.raw
+		if ierr := detail("addressId", "resource.address.id", a.ID); ierr != nil {
+			return nil, ierr
 		}
-		if a.UpdatedAt.set {
-			details["addressUpdatedAt"] = a.UpdatedAt.raw
+		if ierr := detail("addressUpdatedAt", "resource.address.updatedAt", a.UpdatedAt); ierr != nil {
+			return nil, ierr
 		}
 	}
-	if c.UpdatedAt.set {
-		details["contactUpdatedAt"] = c.UpdatedAt.raw
+	if ierr := detail("contactUpdatedAt", "resource.contact.updatedAt", c.UpdatedAt); ierr != nil {
+		return nil, ierr
 	}
 	if len(details) > 0 {
 		o.SourceDetails = details
@@ -196,10 +202,10 @@ func ParseMarketplace(body []byte, at time.Time, by order.Actor) (*order.Order, 
 
 // unixTime reads seconds since the epoch; absent is the zero time.
 func unixTime(field string, l literal) (time.Time, *InputError) {
-	if !l.set {
+	if l.kind == absent {
 		return time.Time{}, nil
 	}
-	n, err := strconv.ParseInt(l.raw, 10, 64)
+	n, err := strconv.ParseInt(l.text, 10, 64)
 	if err != nil || n < 0 || n > 1<<33 {
 		return time.Time{}, invalid(field, "must be a Unix timestamp in seconds")
 	}

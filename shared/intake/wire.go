@@ -2,84 +2,154 @@ package intake
 
 import (
 	"bytes"
+	"encoding/json"
+	"io"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
+	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/order"
 )
 
-// literal holds a JSON scalar as sent, number or string, so that ids and decimals arriving in
-// either form decode, and a bad value is reported with its field name by the code that parses it.
+// literalKind is what a literal was sent as.
+type literalKind uint8
+
+const (
+	absent     literalKind = iota // not sent, or null
+	kindText                      // a JSON string
+	kindNumber                    // a JSON number
+	kindOther                     // an object, an array or a boolean
+)
+
+// literal holds a JSON scalar that partners send either as a number or as a string (ids, marks,
+// quantities, prices, timestamps), so that both forms decode and a bad value is reported with its
+// field name by the code that reads it. A string is decoded by encoding/json, so escapes are resolved
+// ("M\u00fcller" is Müller, "47\/11" is 47/11: PHP's json_encode escapes both by default); a number
+// keeps its text, so decimals stay exact (order.ParseDecimal, never float64). encoding/json would
+// repair text that is not UTF-8; the parsers check the raw bytes and refuse it (textProblems).
 type literal struct {
-	raw string
-	set bool
+	text string
+	kind literalKind
 }
 
 func (l *literal) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
-	if len(b) > 0 && (b[0] == '{' || b[0] == '[') {
-		l.raw, l.set = "\x00composite", true
+	if len(b) == 0 {
 		return nil
 	}
-	if string(b) == "null" {
-		return nil
+	switch b[0] {
+	case 'n': // null: as if not sent
+		*l = literal{}
+	case '"':
+		s, err := unquote(b)
+		if err != nil {
+			return err
+		}
+		*l = literal{text: strings.TrimSpace(s), kind: kindText}
+	case '{', '[', 't', 'f':
+		*l = literal{kind: kindOther}
+	default:
+		*l = literal{text: string(b), kind: kindNumber}
 	}
-	l.set = true
-	if len(b) >= 2 && b[0] == '"' {
-		l.raw = strings.TrimSpace(string(b[1 : len(b)-1]))
-		return nil
-	}
-	l.raw = string(b)
 	return nil
 }
 
-// id reads an identifier: a non-empty string or integer without spaces or control characters.
+// unquote decodes one JSON string (quotes included, no white space around it) that encoding/json
+// has already checked for syntax. Without a backslash there is nothing to decode and the text
+// between the quotes is the value (only text that is not UTF-8 would differ, and that is refused on
+// its own; FuzzUnquote holds the rest); anything with an escape is decoded by encoding/json, which
+// costs two allocations more per string (eight per dealer purchase).
+func unquote(b []byte) (string, error) {
+	if bytes.IndexByte(b, '\\') < 0 {
+		return string(b[1 : len(b)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(b, &s)
+	return s, err
+}
+
+// id reads an identifier: a non-empty string without spaces, quotes or control characters, or a
+// whole number. It becomes part of an order id, which is the idempotency key: two spellings of one
+// number (7 and 7.0) would make two orders, and a space or control character would not survive
+// every hop to plenigo.
 func (l literal) id(field string, maxLen int) (string, *InputError) {
-	if !l.set || l.raw == "" {
+	switch {
+	case l.kind == absent || (l.kind == kindText && l.text == ""):
 		return "", missing(field)
+	case l.kind == kindOther:
+		return "", invalid(field, "must be a string or a whole number")
+	case l.kind == kindNumber && strings.Trim(l.text, "0123456789") != "":
+		return "", invalid(field, "must be a string or a whole number")
+	case len(l.text) > maxLen:
+		return "", invalid(field, "is longer than %d bytes", maxLen)
 	}
-	if len(l.raw) > maxLen {
-		return "", invalid(field, "is longer than %d characters", maxLen)
-	}
-	for i := 0; i < len(l.raw); i++ {
-		if c := l.raw[i]; c <= ' ' || c == 0x7f || c == '"' || c == '\\' {
+	for _, r := range l.text {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r == '"' || r == '\\' {
 			return "", invalid(field, "must be a number or a string without spaces, quotes or control characters")
 		}
 	}
-	return l.raw, nil
+	return l.text, nil
 }
 
 // name reads a required free-text value (a number is taken as its digits).
 func (l literal) name(field string, maxLen int) (string, *InputError) {
-	v := strings.TrimSpace(l.raw)
-	if !l.set || v == "" {
+	v, ierr := l.optionalName(field, maxLen)
+	if ierr == nil && v == "" {
 		return "", missing(field)
 	}
-	if v == "\x00composite" {
+	return v, ierr
+}
+
+// optionalName reads a free-text value that may be absent ("").
+func (l literal) optionalName(field string, maxLen int) (string, *InputError) {
+	if l.kind == kindOther {
 		return "", invalid(field, "must be a string or a number")
 	}
-	if len(v) > maxLen {
+	if len(l.text) > maxLen {
 		return "", invalid(field, "is longer than %d characters", maxLen)
 	}
-	return v, nil
+	return l.text, nil
 }
 
 func (l literal) decimal(field string) (order.Decimal, *InputError) {
-	if !l.set {
+	if l.kind == absent {
 		return 0, missing(field)
 	}
-	d, err := order.ParseDecimal(l.raw)
-	if err != nil {
+	d, err := order.ParseDecimal(l.text)
+	if l.kind == kindOther || err != nil {
 		return 0, invalid(field, "must be a decimal number")
 	}
 	return d, nil
 }
 
 func (l literal) optionalDecimal(field string) (order.Decimal, *InputError) {
-	if !l.set {
+	if l.kind == absent {
 		return 0, nil
 	}
 	return l.decimal(field)
+}
+
+// quantity reads an item quantity. plenigo imports whole quantities from 1 to mapping.MaxQuantity
+// and no change to the mapping can make another quantity importable, so anything else is the
+// sender's mistake and refused here, rather than stored as REJECTED waiting for a fix that cannot
+// come. "2.0" is two; "1.00001" is not one, although order.ParseDecimal rounds it to 1.0000.
+func (l literal) quantity(field string) (order.Decimal, *InputError) {
+	d, ierr := l.decimal(field)
+	if ierr != nil {
+		return 0, ierr
+	}
+	n, whole := d.Whole()
+	if _, frac, ok := strings.Cut(l.text, "."); ok && !strings.ContainsAny(l.text, "eE") && strings.Trim(frac, "0") != "" {
+		whole = false
+	}
+	if !whole || n < 1 || n > mapping.MaxQuantity {
+		return 0, invalid(field, "must be a whole number from 1 to %d", mapping.MaxQuantity)
+	}
+	return d, nil
 }
 
 // email checks the shape of an address and normalises it to lower case: plenigo keys customers by
@@ -132,4 +202,128 @@ func language(field, s string) (string, *InputError) {
 		return "", invalid(field, "must be a two-letter ISO 639-1 code such as \"de\"")
 	}
 	return s, nil
+}
+
+// Text encoding. encoding/json repairs what is not Unicode instead of refusing it: invalid UTF-8
+// (Latin-1 "Müller" is M\xfcller) and unpaired UTF-16 surrogate escapes ("\ud800") both become U+FFFD.
+// The repair would make different ids one ("M\xfcller-1" and "M\xe4ller-1" are both "M\ufffdller-1",
+// so the second purchase would be answered as a duplicate of the first) and would pass a damaged name
+// on to plenigo. So the raw bytes are checked, and such text is refused with the field named.
+
+// textProblems returns a problem for every string in body, a valid JSON value, that is not valid
+// Unicode, naming the field that holds it as prefix plus its JSON path. It costs one pass over the
+// bytes when all is well; only a body that fails that pass is walked token by token (by
+// encoding/json's Decoder) to find the fields.
+func textProblems(body []byte, prefix string) []*InputError {
+	if utf8.Valid(body) && !bytes.Contains(body, []byte(`\ud`)) && !bytes.Contains(body, []byte(`\uD`)) {
+		return nil
+	}
+	type frame struct {
+		array   bool
+		index   int    // of the current element (arrays)
+		key     string // of the current member (objects)
+		wantKey bool   // the next string is a member name (objects)
+	}
+	var stack []frame
+	pathOf := func(frames []frame) string {
+		var b strings.Builder
+		b.WriteString(prefix)
+		for _, f := range frames {
+			if f.array {
+				b.WriteString("[" + strconv.Itoa(f.index) + "]")
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(f.key)
+		}
+		return b.String()
+	}
+	valueDone := func() {
+		if len(stack) == 0 {
+			return
+		}
+		if top := &stack[len(stack)-1]; top.array {
+			top.index++
+		} else {
+			top.wantKey = true
+		}
+	}
+	var problems []*InputError
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // a number beyond float64 (1e999) would otherwise end the walk early
+	for {
+		start := dec.InputOffset()
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return problems
+		}
+		if err != nil { // not expected of a body already decoded once; refuse rather than repair
+			return append(problems, badText(prefix, "cannot be checked to be valid UTF-8: "+err.Error()))
+		}
+		raw := body[start:dec.InputOffset()] // the token, after any white space, ',' or ':'
+		switch t := tok.(type) {
+		case json.Delim:
+			if t == '{' || t == '[' {
+				stack = append(stack, frame{array: t == '[', wantKey: t == '{'})
+			} else {
+				stack = stack[:len(stack)-1]
+				valueDone()
+			}
+		case string:
+			ok := validText(raw[bytes.IndexByte(raw, '"'):])
+			if top := len(stack) - 1; top >= 0 && !stack[top].array && stack[top].wantKey {
+				if !ok {
+					problems = append(problems, badText(pathOf(stack[:top]), "holds a member name that is not valid UTF-8"))
+				}
+				stack[top].key, stack[top].wantKey = t, false
+				continue
+			}
+			if !ok {
+				problems = append(problems, badText(pathOf(stack), "is not valid UTF-8: send text as UTF-8 (JSON's own encoding) and escape only whole characters"))
+			}
+			valueDone()
+		default:
+			valueDone()
+		}
+	}
+}
+
+// validText reports whether a JSON string as sent (quotes included; syntax already checked) is
+// valid UTF-8 whose \u escapes are whole characters: a UTF-16 surrogate escape must be the high half
+// followed by the low half, as json_encode writes characters beyond the BMP ("\ud83d\ude00").
+func validText(s []byte) bool {
+	if !utf8.Valid(s) {
+		return false
+	}
+	hex := func(i int) rune {
+		if i+6 > len(s) || s[i] != '\\' || s[i+1] != 'u' {
+			return -1
+		}
+		v, err := strconv.ParseUint(string(s[i+2:i+6]), 16, 16)
+		if err != nil {
+			return -1
+		}
+		return rune(v)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			continue
+		}
+		r := hex(i)
+		if r < 0 { // another escape (\", \\, \/, \n …): skip the escaped character
+			i++
+			continue
+		}
+		i += 5
+		if !utf16.IsSurrogate(r) {
+			continue
+		}
+		if r >= 0xdc00 || utf16.DecodeRune(r, hex(i+1)) == utf8.RuneError {
+			return false
+		}
+		i += 6
+	}
+	return true
 }
