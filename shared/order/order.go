@@ -2,8 +2,8 @@ package order
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"strconv"
@@ -240,31 +240,40 @@ func (o *Order) Clone() *Order {
 
 // Fingerprint is a digest of what the source said about the purchase: who bought what, for how much,
 // how paid, from when. It leaves out what orderhub added (ids, states, mappings, receipt time), so
-// every delivery of the same purchase has the same fingerprint.
+// every delivery of the same purchase has the same fingerprint. Every value is written with its
+// length, so no two different purchases write the same bytes.
 func (o *Order) Fingerprint() string {
-	type item struct {
-		Product  string
-		Quantity Decimal
-		Price    Money
+	h := sha256.New()
+	var n [binary.MaxVarintLen64]byte
+	str := func(v string) {
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(v)))])
+		h.Write([]byte(v))
 	}
-	f := struct {
-		Source    Source
-		SourceRef string
-		Email     string
-		Names     [2]string
-		Address   Address
-		Dealer    *Dealer
-		Items     []item
-		Shipping  Money
-		Payment   [2]string
-		StartDate time.Time
-	}{Source: o.Source, SourceRef: o.SourceRef, Email: o.Customer.Email, Names: [2]string{o.Customer.FirstName, o.Customer.LastName},
-		Address: o.Customer.Address, Dealer: o.Dealer, Shipping: o.Shipping, Payment: [2]string{o.Payment.Method, o.Payment.TransactionID},
-		StartDate: o.StartDate.UTC()}
+	num := func(v int64) { h.Write(n[:binary.PutVarint(n[:], v)]) }
+	c, a := o.Customer, o.Customer.Address
+	for _, v := range []string{string(o.Source), o.SourceRef, c.Email, c.FirstName, c.LastName, a.Company, a.FirstName,
+		a.LastName, a.Street, a.HouseNumber, a.Additional, a.PostalCode, a.Town, a.Country, a.Phone, a.Email,
+		o.Payment.Method, o.Payment.TransactionID} {
+		str(v)
+	}
+	if d := o.Dealer; d != nil {
+		str(d.Group)
+		str(d.Number)
+		if a := d.Delivery; a != nil {
+			for _, v := range []string{a.Company, a.FirstName, a.LastName, a.Street, a.HouseNumber, a.PostalCode, a.Town, a.Country} {
+				str(v)
+			}
+		}
+	}
+	num(int64(len(o.Items)))
 	for _, it := range o.Items {
-		f.Items = append(f.Items, item{it.Product, it.Quantity, it.Price})
+		str(it.Product)
+		num(int64(it.Quantity))
+		num(int64(it.Price.Gross))
+		num(int64(it.Price.Net))
 	}
-	b, _ := json.Marshal(f) // plain values: cannot fail
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
+	num(int64(o.Shipping.Gross))
+	num(int64(o.Shipping.Net))
+	num(o.StartDate.UTC().UnixNano())
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
