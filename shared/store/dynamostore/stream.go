@@ -16,7 +16,7 @@ type Change struct {
 	// Seq is the record's sequence number: what a consumer reports as a batch item failure.
 	Seq      string
 	OrderID  string
-	OldState order.State // empty for a new order
+	OldState order.State // empty for a new order, and when the stream carries no old images (NEW_IMAGE, as deployed)
 	NewState order.State // empty for a removed one
 	Removed  bool
 	newImage map[string]events.DynamoDBAttributeValue

@@ -31,8 +31,8 @@ func TestTemplateMatchesStore(t *testing.T) {
 	if !found {
 		t.Errorf("template has no index %q on %s/%s", dynamostore.IndexWork, dynamostore.AttrWorkState, dynamostore.AttrWorkSince)
 	}
-	if in.StreamSpecification == nil || in.StreamSpecification.StreamViewType != "NEW_AND_OLD_IMAGES" {
-		t.Error("the orders table must stream new and old images")
+	if in.StreamSpecification == nil || in.StreamSpecification.StreamViewType != "NEW_IMAGE" {
+		t.Error("the orders table must stream new images, and only those")
 	}
 	p := tbl.Properties
 	ttl, _ := p["TimeToLiveSpecification"].(map[string]any)
