@@ -8,8 +8,6 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/orderhub/orderhub/local/localaws"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/store/dynamostore"
@@ -19,24 +17,13 @@ import (
 // with `make fuzz-store`): whatever arrives, the answer is below 500 with a JSON body, and every
 // order the answer names reads back from the table whole and valid.
 func FuzzReceiverOnDynamoDB(f *testing.F) {
-	f.Add([]byte(fixture(f, "marketplace-purchase.json").Body), false)
-	f.Add([]byte(fixture(f, "dealer-batch.json").Body), true)
-	f.Add([]byte(`{"purchases":[{"externalSystemId":"x"}]}`), true)
-	f.Add([]byte(`{"id":"evt","type":"SERVICE.PLUGIN.PURCHASE","resource":{}}`), false)
+	addSeeds(f)
 	db, table, _ := localaws.TestTable(f, "OrdersTable")
 	store := dynamostore.New(db, table)
 	h := newHandler(f, store)
 	h.Log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	f.Fuzz(func(t *testing.T, body []byte, dealer bool) {
-		var req events.APIGatewayV2HTTPRequest
-		if dealer {
-			req = signed(t, string(body), "msg_fuzz")
-		} else {
-			req = events.APIGatewayV2HTTPRequest{RawPath: "/webhooks/marketplace/" + localToken,
-				Headers: map[string]string{"content-type": "application/json"}, Body: string(body)}
-			req.RequestContext.HTTP.Method = "POST"
-		}
-		resp, err := h.Handle(context.Background(), req)
+		resp, err := h.Handle(context.Background(), fuzzRequest(t, body, dealer))
 		if err != nil || resp.StatusCode >= 500 || resp.StatusCode < 200 || !json.Valid([]byte(resp.Body)) {
 			t.Fatalf("status %d, error %v, body %q", resp.StatusCode, err, resp.Body)
 		}
