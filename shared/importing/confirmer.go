@@ -1,7 +1,6 @@
 package importing
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -198,10 +197,7 @@ func (c *Confirmer) Run(ctx context.Context, by order.Actor) (Stats, error) {
 }
 
 // timeLeft reports whether another page can be read and applied before the invocation's deadline.
-func (c *Confirmer) timeLeft(ctx context.Context) bool {
-	dl, ok := ctx.Deadline()
-	return !ok || time.Until(dl) > cmp.Or(c.Budget, DefaultBudget)
-}
+func (c *Confirmer) timeLeft(ctx context.Context) bool { return timeLeft(ctx, c.Budget) }
 
 // trimApplied keeps the applied entries changed at or after from, at most maxApplied of the newest.
 func trimApplied(applied map[int64]time.Time, from time.Time) map[int64]time.Time {

@@ -155,7 +155,7 @@ func (im *Importer) claim(ctx context.Context, id, owner string) (o *order.Order
 		if !cur.AwaitsSubmission() {
 			return order.ErrNoChange
 		}
-		if !cur.Claim(owner, im.Now(), im.claimTTL()) {
+		if !cur.Claim(owner, im.Now(), cmp.Or(im.ClaimTTL, DefaultClaimTTL)) {
 			held = cur.Submission.Until
 			return order.ErrNoChange
 		}
@@ -178,9 +178,12 @@ func (im *Importer) claim(ctx context.Context, id, owner string) (o *order.Order
 }
 
 // timeLeft reports whether a plenigo step can still finish before the invocation's deadline.
-func (im *Importer) timeLeft(ctx context.Context) bool {
+func (im *Importer) timeLeft(ctx context.Context) bool { return timeLeft(ctx, im.Budget) }
+
+// timeLeft reports whether more than budget (zero: DefaultBudget) is left before ctx's deadline.
+func timeLeft(ctx context.Context, budget time.Duration) bool {
 	dl, ok := ctx.Deadline()
-	return !ok || time.Until(dl) > cmp.Or(im.Budget, DefaultBudget)
+	return !ok || time.Until(dl) > cmp.Or(budget, DefaultBudget)
 }
 
 // handBack releases a claimed order this invocation has no time for; its job comes back at once.

@@ -41,10 +41,3 @@ func confirmFound(o *order.Order, found map[string]string, at time.Time, by orde
 	return o.MoveTo(order.Imported, order.Change{At: at, By: by, Call: &order.PartnerCall{Partner: "plenigo",
 		Operation: "find order", Outcome: "imported as plenigo order " + o.Subscription.PlenigoOrderID}})
 }
-
-func (im *Importer) claimTTL() time.Duration {
-	if im.ClaimTTL > 0 {
-		return im.ClaimTTL
-	}
-	return DefaultClaimTTL
-}

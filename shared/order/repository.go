@@ -1,8 +1,11 @@
 package order
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -39,3 +42,20 @@ var (
 	// ErrTooLarge: the order does not fit in one stored item (MaxDocumentBytes); nothing is stored.
 	ErrTooLarge = errors.New("order too large to store")
 )
+
+// Document is the order as a store keeps it: JSON without HTML escaping ("<", ">" and "&" stay one
+// byte, so what a sender wrote does not grow sixfold), and ErrTooLarge above MaxDocumentBytes. Both
+// stores encode through it, so they meet the same limit.
+func (o *Order) Document() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(o); err != nil {
+		return nil, fmt.Errorf("encode order %s: %w", o.ID, err)
+	}
+	doc := bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	if len(doc) > MaxDocumentBytes {
+		return nil, fmt.Errorf("order %s: %d bytes: %w", o.ID, len(doc), ErrTooLarge)
+	}
+	return doc, nil
+}

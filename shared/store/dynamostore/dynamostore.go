@@ -3,7 +3,6 @@
 package dynamostore
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -206,12 +205,9 @@ func (s *Store) writes(o *order.Order, known int, before map[order.TrackName]ord
 	if len(fresh)+len(trackItems)+1 > maxTransactItems {
 		return nil, fmt.Errorf("order %s: %d history entries in one write, at most %d", o.ID, len(fresh), maxTransactItems-1-len(trackItems))
 	}
-	doc, err := encodeDoc(o)
+	doc, err := o.Document()
 	if err != nil {
-		return nil, fmt.Errorf("encode order %s: %w", o.ID, err)
-	}
-	if len(doc) > order.MaxDocumentBytes {
-		return nil, fmt.Errorf("order %s: %d bytes: %w", o.ID, len(doc), order.ErrTooLarge)
+		return nil, err
 	}
 	item := map[string]types.AttributeValue{
 		AttrPK:      &types.AttributeValueMemberS{Value: o.ID},
@@ -304,16 +300,4 @@ func numStr(v types.AttributeValue) string {
 		return n.Value
 	}
 	return ""
-}
-
-// encodeDoc writes v as JSON without HTML escaping: "<", ">" and "&" stay one byte each, so what a
-// sender wrote does not grow sixfold on its way into the item.
-func encodeDoc(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

@@ -9,14 +9,13 @@ import (
 	"github.com/orderhub/orderhub/shared/order"
 )
 
-// Change is one record of the Orders table's stream as the domain sees it: which order, the state
-// before and after. Stream consumers (the enqueuer, the loyalty pusher) read changes, never the
+// Change is one record of the Orders table's stream as the domain sees it: which order, and the state
+// it is in now (the stream carries new images only). Stream consumers (the enqueuer, the loyalty pusher) read changes, never the
 // table's attribute names.
 type Change struct {
 	// Seq is the record's sequence number: what a consumer reports as a batch item failure.
 	Seq      string
 	OrderID  string
-	OldState order.State // empty for a new order, and when the stream carries no old images (NEW_IMAGE, as deployed)
 	NewState order.State // empty for a removed one
 	Removed  bool
 	newImage map[string]events.DynamoDBAttributeValue
@@ -38,7 +37,7 @@ func Changes(records []events.DynamoDBEventRecord) []Change {
 			continue
 		}
 		c := Change{Seq: r.Change.SequenceNumber, OrderID: attr(img, AttrPK), Removed: r.EventName == "REMOVE",
-			OldState: order.State(attr(r.Change.OldImage, AttrState)), newImage: r.Change.NewImage}
+			newImage: r.Change.NewImage}
 		if !c.Removed {
 			c.NewState = order.State(attr(r.Change.NewImage, AttrState))
 		}
