@@ -12,7 +12,7 @@ SAM_CLI_VERSION := 1.170.0
 CFN_LINT_VERSION := 1.58.0
 SAM             := SAM_CLI_TELEMETRY=0 $(VENV)/bin/sam
 ORDERHUB        := $(GO) run ./local/cmd/orderhub
-FUZZTIME        ?= 15s
+FUZZTIME        ?= 200000x
 
 SAM_TARGETS := build-ReceiverFunction build-EnqueuerFunction build-WorkerFunction build-PollerFunction
 
@@ -45,7 +45,7 @@ test: ## run every test against freshly started local emulators (downloads them 
 test-short: ## unit tests only, no emulators
 	$(GO) test -short -race ./...
 
-fuzz: ## run each fuzz target for FUZZTIME (default 15s)
+fuzz: ## run each fuzz target for FUZZTIME executions (default 200000x; a count, see docs/decisions.md)
 	$(GO) test -run '^$$' -fuzz '^FuzzParseMarketplace$$' -fuzztime $(FUZZTIME) ./shared/intake
 	$(GO) test -run '^$$' -fuzz '^FuzzParseDealerBatch$$' -fuzztime $(FUZZTIME) ./shared/intake
 	$(GO) test -run '^$$' -fuzz '^FuzzReceiver$$' -fuzztime $(FUZZTIME) ./functions/receiver
