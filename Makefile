@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 GO        ?= go
-FUNCTIONS := receiver enqueuer worker poller
+FUNCTIONS := receiver enqueuer worker poller pusher
 # Lambda build: static arm64 binary named bootstrap, no RPC shim, no paths or symbols.
 GOBUILD   := CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
 
@@ -14,7 +14,7 @@ SAM             := SAM_CLI_TELEMETRY=0 $(VENV)/bin/sam
 ORDERHUB        := $(GO) run ./local/cmd/orderhub
 FUZZTIME        ?= 200000x
 
-SAM_TARGETS := build-ReceiverFunction build-EnqueuerFunction build-WorkerFunction build-PollerFunction
+SAM_TARGETS := build-ReceiverFunction build-EnqueuerFunction build-WorkerFunction build-PollerFunction build-PusherFunction
 
 .PHONY: help build test test-short lint fuzz fuzz-store bench measure local demo sam-build sam-validate clean $(SAM_TARGETS)
 

@@ -290,7 +290,7 @@ func (c *Confirmer) apply(ctx context.Context, e plenigo.LogEntry, by order.Acto
 				}
 				reached = order.Imported
 				o.Submitted()
-				return o.MoveTo(order.Imported, order.Change{At: c.Now(), By: by, Call: call})
+				return imported(o, order.Change{At: c.Now(), By: by, Call: call})
 			}
 			if !importKeyOf(o, e.ExternalSystemID) {
 				return order.ErrNoChange

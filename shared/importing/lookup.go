@@ -2,6 +2,7 @@ package importing
 
 import (
 	"context"
+	"github.com/orderhub/orderhub/shared/loyalty"
 	"strconv"
 	"time"
 
@@ -38,6 +39,15 @@ func confirmFound(o *order.Order, found map[string]string, at time.Time, by orde
 	for k, id := range found {
 		o.ConfirmImport(k, id)
 	}
-	return o.MoveTo(order.Imported, order.Change{At: at, By: by, Call: &order.PartnerCall{Partner: "plenigo",
+	return imported(o, order.Change{At: at, By: by, Call: &order.PartnerCall{Partner: "plenigo",
 		Operation: "find order", Outcome: "imported as plenigo order " + o.Subscription.PlenigoOrderID}})
+}
+
+// imported moves the order to IMPORTED and, when its source's rule says plenigo's confirmation
+// completes it, on to FULFILLED with its loyalty decision, in the same write.
+func imported(o *order.Order, c order.Change) error {
+	if err := o.MoveTo(order.Imported, c); err != nil {
+		return err
+	}
+	return loyalty.CompleteOnImport(o, c)
 }

@@ -30,6 +30,15 @@ type Config struct {
 	Offers         map[order.Source]map[string]string `yaml:"offers"`
 	PaymentMethods map[order.Source]map[string]string `yaml:"paymentMethods"`
 	Languages      Languages                          `yaml:"languages"`
+	// Completion is, per source, when its orders are complete and whether they earn loyalty points.
+	// A source without an entry completes on import and earns nothing.
+	Completion map[order.Source]Completion `yaml:"completion"`
+}
+
+// Completion is one source's rule (order.Completion).
+type Completion struct {
+	When        order.CompleteWhen `yaml:"when"`
+	EarnsPoints bool               `yaml:"earnsPoints"`
 }
 
 // Languages picks a customer's language when the source sent none.
@@ -81,6 +90,14 @@ func Parse(b []byte) (*Config, error) {
 			}
 		}
 	}
+	for src, rule := range c.Completion {
+		if !knownSource(src) {
+			errs = append(errs, fmt.Errorf("completion: unknown source %q (use mkt, plenty or dealer)", src))
+		}
+		if rule.When != order.CompleteOnImport && rule.When != order.CompleteOnDelivery {
+			errs = append(errs, fmt.Errorf("completion.%s.when: %q is neither %q nor %q", src, rule.When, order.CompleteOnImport, order.CompleteOnDelivery))
+		}
+	}
 	if !validLanguage(c.Languages.Default) {
 		errs = append(errs, fmt.Errorf("languages.default: %q is not a two-letter ISO 639-1 code", c.Languages.Default))
 	}
@@ -93,13 +110,23 @@ func Parse(b []byte) (*Config, error) {
 	return &c, errors.Join(errs...)
 }
 
+// CompletionOf is the completion rule of a source's orders.
+func (c *Config) CompletionOf(src order.Source) order.Completion {
+	rule, ok := c.Completion[src]
+	if !ok {
+		return order.Completion{When: order.CompleteOnImport}
+	}
+	return order.Completion{When: rule.When, EarnsPoints: rule.EarnsPoints}
+}
+
 // Unmappable lists why an order cannot go to plenigo yet, each reason something a person can fix.
 type Unmappable struct{ Reasons []string }
 
 func (u *Unmappable) Error() string { return strings.Join(u.Reasons, "; ") }
 
-// Apply fills in the plenigo offer of every item, the plenigo payment method and the customer's
-// language. It changes nothing and returns *Unmappable when anything is missing.
+// Apply fills in the plenigo offer of every item, the plenigo payment method, the customer's language
+// and the source's completion rule. It changes nothing and returns *Unmappable when anything is
+// missing.
 func (c *Config) Apply(o *order.Order) error {
 	var reasons []string
 	offers := make([]string, len(o.Items))
@@ -140,6 +167,7 @@ func (c *Config) Apply(o *order.Order) error {
 	}
 	o.Payment.PlenigoMethod = method
 	o.Customer.Language = lang
+	o.Completion = c.CompletionOf(o.Source)
 	return nil
 }
 

@@ -132,3 +132,20 @@ func TestApplyRefusesQuantitiesPlenigoCannotImport(t *testing.T) {
 		}
 	}
 }
+
+func TestCompletionRulesAreStampedOnTheOrder(t *testing.T) {
+	c, err := Parse([]byte("languages: {default: de}\ncompletion:\n  mkt: {when: imported, earnsPoints: true}\n  plenty: {when: delivered, earnsPoints: true}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.CompletionOf(order.SourcePlenty); got != (order.Completion{When: order.CompleteOnDelivery, EarnsPoints: true}) {
+		t.Errorf("plenty: %+v", got)
+	}
+	if got := c.CompletionOf(order.SourceDealer); got != (order.Completion{When: order.CompleteOnImport}) {
+		t.Errorf("a source without a rule: %+v", got)
+	}
+	_, err = Parse([]byte("languages: {default: de}\ncompletion:\n  mkt: {when: shipped}\n  shop: {when: imported}\n"))
+	if err == nil || !strings.Contains(err.Error(), `completion.mkt.when: "shipped"`) || !strings.Contains(err.Error(), `unknown source "shop"`) {
+		t.Fatalf("bad rules: %v", err)
+	}
+}

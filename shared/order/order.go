@@ -45,11 +45,17 @@ type Order struct {
 	Dealer   *Dealer  `json:"dealer,omitempty"`
 	Items    []Item   `json:"items"`
 	// Shipping is kept apart from the items: loyalty points are earned on item value only.
-	Shipping      Money         `json:"shipping"`
-	Payment       Payment       `json:"payment"`
-	StartDate     time.Time     `json:"startDate"`
-	PlacedAt      time.Time     `json:"placedAt"`
-	Subscription  Subscription  `json:"subscription"`
+	Shipping Money `json:"shipping"`
+	// Discounts are what the source took off the goods (completion.go).
+	Discounts    []Discount   `json:"discounts,omitempty"`
+	Payment      Payment      `json:"payment"`
+	StartDate    time.Time    `json:"startDate"`
+	PlacedAt     time.Time    `json:"placedAt"`
+	Subscription Subscription `json:"subscription"`
+	// Completion is the source's rule for when the order is complete and whether it earns points.
+	Completion Completion `json:"completion,omitzero"`
+	// Returns are the return events after delivery, oldest first.
+	Returns       []Return      `json:"returns,omitempty"`
 	SourceDetails SourceDetails `json:"sourceDetails,omitempty"`
 
 	ReceivedAt time.Time `json:"receivedAt"`
@@ -208,6 +214,15 @@ func New(src Source, sourceRef string, at time.Time, by Actor) (*Order, error) {
 func (o *Order) Clone() *Order {
 	c := *o
 	c.Items = append([]Item(nil), o.Items...)
+	c.Discounts = append([]Discount(nil), o.Discounts...)
+	c.Returns = make([]Return, len(o.Returns))
+	for i, r := range o.Returns {
+		r.Items = append([]ReturnedItem(nil), r.Items...)
+		c.Returns[i] = r
+	}
+	if o.Returns == nil {
+		c.Returns = nil
+	}
 	c.History = append([]Event(nil), o.History...)
 	if o.Dealer != nil {
 		d := *o.Dealer
@@ -274,6 +289,13 @@ func (o *Order) Fingerprint() string {
 	}
 	num(int64(o.Shipping.Gross))
 	num(int64(o.Shipping.Net))
+	num(int64(len(o.Discounts)))
+	for _, d := range o.Discounts {
+		str(d.Kind)
+		str(d.Code)
+		num(int64(d.Amount.Gross))
+		num(int64(d.Amount.Net))
+	}
 	num(o.StartDate.UTC().UnixNano())
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }

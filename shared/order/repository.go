@@ -25,7 +25,9 @@ type Repository interface {
 	// since before, least recently changed first, at most limit of them, without their history.
 	NeedingWork(ctx context.Context, s State, before time.Time, limit int) ([]*Order, error)
 	// TracksNeedingWork lists the tracks named name in state s that wait for orderhub (Track.Waiting)
-	// and have not changed since before, least recently changed first, at most limit of them.
+	// and entered s before before (Track.Since; attempts in s do not count), longest waiting first,
+	// at most limit of them. A listed track's other fields may be as they were when it entered s:
+	// callers load the order to act.
 	TracksNeedingWork(ctx context.Context, name TrackName, s TrackState, before time.Time, limit int) ([]TrackWork, error)
 }
 

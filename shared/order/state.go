@@ -55,7 +55,7 @@ var lifecycle = []struct {
 	{Fulfilled, facts{next: []State{CancelRefused, Returned}, settled: true}},
 	{Cancelled, facts{settled: true}},
 	{CancelRefused, facts{next: []State{Returned}, settled: true}},
-	{Returned, facts{settled: true}},
+	{Returned, facts{next: []State{Returned}, settled: true}}, // a further return of what is left
 }
 
 var factsOf = func() map[State]facts {

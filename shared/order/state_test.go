@@ -59,8 +59,8 @@ func TestHappyPathAppendsOneEventPerMove(t *testing.T) {
 			t.Errorf("entry %d does not follow its predecessor: %+v", i, e)
 		}
 	}
-	if !o.State.Final() {
-		t.Errorf("%s should be final", o.State)
+	if !o.State.Settled() {
+		t.Errorf("%s should be settled", o.State)
 	}
 }
 

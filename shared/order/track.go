@@ -18,6 +18,9 @@ type Track struct {
 	State     TrackState `json:"state"`
 	Attempts  int        `json:"attempts,omitempty"` // partner attempts for the current state
 	UpdatedAt time.Time  `json:"updatedAt"`
+	// Since is when the track entered its state; attempts in the state leave it as it is, so a
+	// store indexes a waiting track by how long it has waited.
+	Since time.Time `json:"since,omitzero"`
 	// LastCall is the newest partner call made for this track, for operators.
 	LastCall *PartnerCall `json:"lastCall,omitempty"`
 	// Ref is the partner's own key for what the track made (a package id, an order id there).
@@ -105,6 +108,7 @@ func (o *Order) MoveTrack(m *Machine, to TrackState, c Change) error {
 	}
 	if from != to {
 		t.Attempts = 0
+		t.Since = c.At.UTC()
 	}
 	t.State, t.UpdatedAt, t.Waiting = to, c.At.UTC(), m.NeedsWork(to)
 	if c.Call != nil {

@@ -46,6 +46,21 @@ func Changes(records []events.DynamoDBEventRecord) []Change {
 	return out
 }
 
+// TrackChanges returns the changes of the index items of track name (sk TRACK#<name>, written while
+// the track waits for orderhub) in a batch of stream records, in stream order. NewState is empty:
+// a consumer loads the order, whose track says what is due.
+func TrackChanges(records []events.DynamoDBEventRecord, name order.TrackName) []Change {
+	var out []Change
+	for _, r := range records {
+		if attr(r.Change.Keys, AttrSK) != TrackPrefix+string(name) {
+			continue
+		}
+		out = append(out, Change{Seq: r.Change.SequenceNumber, OrderID: attr(r.Change.Keys, AttrPK),
+			Removed: r.EventName == "REMOVE", newImage: r.Change.NewImage})
+	}
+	return out
+}
+
 // Order decodes the order as the change left it (without history). Only stream views with new
 // images carry it.
 func (c Change) Order() (*order.Order, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -43,7 +42,10 @@ func (s *Store) trackWrites(o *order.Order, before map[order.TrackName]order.Tra
 		}
 	}
 	for name, t := range o.Tracks {
-		if old, ok := before[name]; !t.Waiting || (ok && reflect.DeepEqual(old, *t)) {
+		// The item is written when a track starts waiting or waits in a new state; an attempt that
+		// leaves the state as it was does not rewrite it, so its stream consumer is not invoked
+		// again by its own retry, and workSince stays when the track began to wait.
+		if old, ok := before[name]; !t.Waiting || (ok && old.Waiting && old.State == t.State) {
 			continue
 		}
 		k := key(o.ID, TrackPrefix+string(name))
@@ -53,7 +55,7 @@ func (s *Store) trackWrites(o *order.Order, before map[order.TrackName]order.Tra
 		}
 		k[AttrDoc] = &types.AttributeValueMemberS{Value: string(doc)}
 		k[AttrWorkState] = &types.AttributeValueMemberS{Value: trackWorkKey(name, t.State)}
-		k[AttrWorkSince] = &types.AttributeValueMemberS{Value: sortableTime(t.UpdatedAt)}
+		k[AttrWorkSince] = &types.AttributeValueMemberS{Value: sortableTime(t.Since)}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: k}})
 	}
 	return items, nil

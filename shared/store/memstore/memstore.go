@@ -113,15 +113,15 @@ func (s *Store) TracksNeedingWork(_ context.Context, name order.TrackName, st or
 	s.mu.RLock()
 	var out []order.TrackWork
 	for _, o := range s.orders {
-		if t := o.Track(name); t != nil && t.Waiting && t.State == st && t.UpdatedAt.Before(before) {
+		if t := o.Track(name); t != nil && t.Waiting && t.State == st && t.Since.Before(before) {
 			c := o.Clone()
 			out = append(out, order.TrackWork{OrderID: o.ID, Track: *c.Track(name)})
 		}
 	}
 	s.mu.RUnlock()
 	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Track.UpdatedAt.Equal(out[j].Track.UpdatedAt) {
-			return out[i].Track.UpdatedAt.Before(out[j].Track.UpdatedAt)
+		if !out[i].Track.Since.Equal(out[j].Track.Since) {
+			return out[i].Track.Since.Before(out[j].Track.Since)
 		}
 		return out[i].OrderID < out[j].OrderID
 	})
