@@ -27,7 +27,6 @@ const requestID = "3a9e1c44-psh-4b2d-8e1f-0a2b3c4d5e6f"
 // The sequence number of mkt-221's first record in events/pusher-loyalty-stream.json.
 const seq221 = "51200000000000022345678901"
 
-
 var t0 = time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
 
 type rig struct {

@@ -431,7 +431,7 @@ func tracksNeedingWork(t *testing.T, r order.Repository) {
 	}
 	if len(o.History) != 4 || o.History[3].Track != "shipping" || o.History[3].TrackFrom != "WRITTEN" || o.Track("shipping").State != "DUE" {
 		t.Fatalf("history %+v, track %+v", o.History, o.Track("shipping"))
-	}	// An attempt that leaves the track in its state keeps it listed by when it began to wait.
+	} // An attempt that leaves the track in its state keeps it listed by when it began to wait.
 	if _, err := r.Update(ctx, older, func(o *order.Order) error {
 		return o.RecordTrack("shipping", order.Change{At: t0.Add(20 * time.Minute), By: actor,
 			Call: &order.PartnerCall{Partner: "shipping", Operation: "write", Outcome: "transient"}})
