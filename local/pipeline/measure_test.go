@@ -61,7 +61,7 @@ func TestPlenigoCallsPerOrder(t *testing.T) {
 		got := settle(t, p, ids, 5*time.Minute)
 		took := time.Since(began)
 		for _, id := range ids {
-			if got[id].State != order.Imported || p.Sim.OrdersFor(id) != 1 {
+			if got[id].State != order.Fulfilled || p.Sim.OrdersFor(id) != 1 {
 				t.Fatalf("%s: %s, %d plenigo orders", id, got[id].State, p.Sim.OrdersFor(id))
 			}
 		}

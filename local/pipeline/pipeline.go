@@ -22,15 +22,19 @@ import (
 
 	"github.com/orderhub/orderhub/functions/enqueuer"
 	"github.com/orderhub/orderhub/functions/poller"
+	"github.com/orderhub/orderhub/functions/pusher"
 	"github.com/orderhub/orderhub/functions/receiver"
 	"github.com/orderhub/orderhub/functions/worker"
+	"github.com/orderhub/orderhub/local/bonifiqsim"
 	"github.com/orderhub/orderhub/local/eventsource"
 	"github.com/orderhub/orderhub/local/localaws"
 	"github.com/orderhub/orderhub/local/plenigosim"
 	"github.com/orderhub/orderhub/local/samtemplate"
 	"github.com/orderhub/orderhub/local/scenario"
+	"github.com/orderhub/orderhub/shared/bonifiq"
 	"github.com/orderhub/orderhub/shared/importing"
 	"github.com/orderhub/orderhub/shared/lambdafn"
+	"github.com/orderhub/orderhub/shared/loyalty"
 	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/plenigo"
@@ -46,8 +50,12 @@ type Options struct {
 	// Prefix names this pipeline's tables and queues, so pipelines can share emulators.
 	Prefix string
 	Log    *slog.Logger
-	// Sim configures the plenigo simulator; its offers are filled from the mapping.
-	Sim plenigosim.Config
+	// Sim configures the plenigo simulator; its offers are filled from the mapping. Bonifiq
+	// configures the BonifiQ simulator.
+	Sim     plenigosim.Config
+	Bonifiq bonifiqsim.Config
+	// LoyaltySweepAge (0: 5 s) is how long a loyalty track waits before the pusher's sweep takes it.
+	LoyaltySweepAge time.Duration
 	// PollEvery stands in for the poller's schedule; SweepEvery for the enqueuer's. RetryingAge (0:
 	// 2 min) is how long the sweep leaves a RETRYING order without an attempt.
 	PollEvery, SweepEvery, RetryingAge time.Duration
@@ -58,12 +66,15 @@ type Options struct {
 	// cache save.
 	MaxItemsPerImport int
 	NoCustomerCache   bool
+	// RedeliverStream invokes the stream consumers with every batch twice, as Lambda may.
+	RedeliverStream bool
 }
 
 // Pipeline is a running local orderhub.
 type Pipeline struct {
 	Resources *localaws.Resources
 	Sim       *plenigosim.Sim
+	Bonifiq   *bonifiqsim.Sim
 	Orders    *dynamostore.Store
 	DB        *dynamodb.Client
 	SQS       *sqs.Client
@@ -73,11 +84,13 @@ type Pipeline struct {
 	Enqueuer *enqueuer.Handler
 	Worker   *worker.Handler
 	Poller   *poller.Handler
+	Pusher   *pusher.Handler
 
 	receive  eventsource.Invoker
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	srv      *httptest.Server
+	bsrv     *httptest.Server
 	stopOnce sync.Once
 }
 
@@ -105,27 +118,39 @@ func Start(ctx context.Context, o Options) (*Pipeline, error) {
 	}
 	p.Sim = plenigosim.New(simCfg)
 	p.srv = httptest.NewServer(p.Sim)
+	p.Bonifiq = bonifiqsim.New(o.Bonifiq)
+	p.bsrv = httptest.NewServer(p.Bonifiq)
+	closeSims := func() { p.srv.Close(); p.bsrv.Close() }
 	p.Orders = dynamostore.New(p.DB, res.Tables["OrdersTable"])
 	if err := p.build(o, res); err != nil {
-		p.srv.Close()
+		closeSims()
 		return nil, err
 	}
 
 	p.receive = eventsource.InProcess("receiver", p.Receiver.Handle, timeout(o.Template, "ReceiverFunction"))
-	stream, err := p.streamSource(o, localaws.Streams(o.DynamoDBEndpoint, hc))
+	streams := localaws.Streams(o.DynamoDBEndpoint, hc)
+	importStream, err := p.streamSource(o, streams, "EnqueuerFunction", "OrdersStream", p.Enqueuer.Handle)
 	if err != nil {
-		p.srv.Close()
+		closeSims()
+		return nil, err
+	}
+	loyaltyStream, err := p.streamSource(o, streams, "PusherFunction", "LoyaltyStream", p.Pusher.Handle)
+	if err != nil {
+		closeSims()
 		return nil, err
 	}
 	jobsSource := p.queueSource(o)
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p.cancel = cancel
-	p.run(runCtx, stream.Run)
+	p.run(runCtx, importStream.Run)
+	p.run(runCtx, loyaltyStream.Run)
 	p.run(runCtx, jobsSource.Run)
 	pollInvoke := eventsource.InProcess("poller", p.Poller.Handle, timeout(o.Template, "PollerFunction"))
 	sweepInvoke := eventsource.InProcess("enqueuer", p.Enqueuer.Handle, timeout(o.Template, "EnqueuerFunction"))
+	loyaltySweep := eventsource.InProcess("pusher", p.Pusher.Handle, timeout(o.Template, "PusherFunction"))
 	p.run(runCtx, every(o.PollEvery, func(ctx context.Context) { _, _ = pollInvoke(ctx, []byte(`{}`)) }))
 	p.run(runCtx, every(o.SweepEvery, func(ctx context.Context) { _, _ = sweepInvoke(ctx, []byte(`{"action":"sweep"}`)) }))
+	p.run(runCtx, every(o.SweepEvery, func(ctx context.Context) { _, _ = loyaltySweep(ctx, []byte(`{"action":"sweep"}`)) }))
 	return p, nil
 }
 
@@ -158,14 +183,18 @@ func (p *Pipeline) build(o Options, res *localaws.Resources) error {
 	if o.NoCustomerCache {
 		p.Worker.Importer.Customers = forgetful{importing.StoredCustomers{Records: p.Orders}}
 	}
-	p.Poller, err = poller.New(poller.Config{OrdersTable: table, Plenigo: pl, Overlap: time.Minute, FirstLook: time.Hour,
-		StaleAfter: time.Minute, GiveUpAfter: time.Hour, LeaseTTL: time.Minute, PageSize: 100}, deps("poller"))
+	if p.Poller, err = poller.New(poller.Config{OrdersTable: table, Plenigo: pl, Overlap: time.Minute, FirstLook: time.Hour,
+		StaleAfter: time.Minute, GiveUpAfter: time.Hour, LeaseTTL: time.Minute, PageSize: 100}, deps("poller")); err != nil {
+		return err
+	}
+	bq := bonifiq.Settings{BaseURL: p.bsrv.URL, Credentials: secrets.Ref{Local: scenario.BonifiqCredentials}, AttemptTimeout: time.Second}
+	p.Pusher, err = pusher.New(pusher.Config{OrdersTable: table, BonifiQ: bq, SweepAge: cmp.Or(o.LoyaltySweepAge, 5*time.Second)}, deps("pusher"))
 	return err
 }
 
-// streamSource reads the enqueuer's DynamoDB event from the template: filter, batch size, retries.
-func (p *Pipeline) streamSource(o Options, streams *dynamodbstreams.Client) (*eventsource.Stream, error) {
-	ev := o.Template.EventProperties("EnqueuerFunction", "OrdersStream")
+// streamSource reads a function's DynamoDB event from the template: filter, batch size, retries.
+func (p *Pipeline) streamSource(o Options, streams *dynamodbstreams.Client, fn, event string, handle any) (*eventsource.Stream, error) {
+	ev := o.Template.EventProperties(fn, event)
 	var patterns []string
 	filters, _ := samtemplate.Map(ev["FilterCriteria"])["Filters"].([]any)
 	for _, f := range filters {
@@ -177,10 +206,20 @@ func (p *Pipeline) streamSource(o Options, streams *dynamodbstreams.Client) (*ev
 	if err != nil {
 		return nil, err
 	}
+	invoke := eventsource.InProcess(fn, handle, timeout(o.Template, fn))
+	if o.RedeliverStream {
+		once := invoke
+		invoke = func(ctx context.Context, payload []byte) ([]byte, error) {
+			if _, err := once(ctx, payload); err != nil {
+				return nil, err
+			}
+			return once(ctx, payload)
+		}
+	}
 	return &eventsource.Stream{Client: streams, StreamARN: p.Resources.Streams["OrdersTable"], Filter: filter,
 		BatchSize: samtemplate.Int(ev["BatchSize"], 100), MaxRetries: samtemplate.Int(ev["MaximumRetryAttempts"], 10),
-		Invoke: eventsource.InProcess("enqueuer", p.Enqueuer.Handle, timeout(o.Template, "EnqueuerFunction")),
-		Log:    o.Log.With("source", "stream"), Region: localaws.Region, Poll: 50 * time.Millisecond}, nil
+		Invoke: invoke,
+		Log:    o.Log.With("source", fn+"."+event), Region: localaws.Region, Poll: 50 * time.Millisecond}, nil
 }
 
 func (p *Pipeline) queueSource(o Options) *eventsource.Queue {
@@ -268,13 +307,51 @@ func WaitSettled(ctx context.Context, orders order.Repository, ids []string) (ma
 	}
 }
 
+// WaitLoyalty waits until no loyalty track of the orders waits for BonifiQ, or until ctx ends.
+func (p *Pipeline) WaitLoyalty(ctx context.Context, ids []string) error {
+	return WaitLoyalty(ctx, p.Orders, ids)
+}
+
+// WaitLoyalty waits until no loyalty track of the orders waits for BonifiQ, or until ctx ends; it
+// asks the work index, a query per due state a round.
+func WaitLoyalty(ctx context.Context, orders order.Repository, ids []string) error {
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	for {
+		busy := 0
+		for _, st := range loyalty.Due {
+			list, err := orders.TracksNeedingWork(ctx, loyalty.Track, st, time.Now().Add(time.Hour), 0)
+			if err != nil {
+				return err
+			}
+			for _, w := range list {
+				if want[w.OrderID] {
+					busy++
+				}
+			}
+		}
+		if busy == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d loyalty tracks still wait: %w", busy, ctx.Err())
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
 // Stop ends the event sources and the simulator, and deletes the pipeline's tables and queues.
 func (p *Pipeline) Stop() {
 	p.stopOnce.Do(func() {
 		p.cancel()
 		p.wg.Wait()
 		p.srv.Close()
+		p.bsrv.Close()
 		p.Sim.Close()
+		p.Bonifiq.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = localaws.DeleteResources(ctx, p.Resources, p.DB, p.SQS)

@@ -14,6 +14,8 @@ const (
 	MarketplaceToken = "local-marketplace-token"
 	DealerSecret     = "whsec_b3JkZXJodWItbG9jYWwtZGVhbGVyLXNpZ25pbmcta2V5"
 	PlenigoToken     = "local-plenigo-token"
+	// BonifiqCredentials are the BonifiQ simulator's default Basic credentials, "user:password".
+	BonifiqCredentials = "APIUSER-demo-0001:secret"
 )
 
 // MarketplacePurchase is a SERVICE.PLUGIN.PURCHASE body for one order; variation and quantity are

@@ -28,6 +28,7 @@ import (
 
 	"github.com/orderhub/orderhub/functions/receiver"
 	"github.com/orderhub/orderhub/functions/worker"
+	"github.com/orderhub/orderhub/local/bonifiqsim"
 	"github.com/orderhub/orderhub/local/emulator"
 	"github.com/orderhub/orderhub/local/eventsource"
 	"github.com/orderhub/orderhub/local/httpapi"
@@ -37,6 +38,7 @@ import (
 	"github.com/orderhub/orderhub/local/samtemplate"
 	"github.com/orderhub/orderhub/local/scenario"
 	"github.com/orderhub/orderhub/local/schedule"
+	"github.com/orderhub/orderhub/shared/bonifiq"
 	"github.com/orderhub/orderhub/shared/importing"
 	"github.com/orderhub/orderhub/shared/lambdafn"
 	"github.com/orderhub/orderhub/shared/mapping"
@@ -69,6 +71,8 @@ type Stack struct {
 	Resources     *localaws.Resources
 	Sim           *plenigosim.Sim
 	SimURL        string
+	Bonifiq       *bonifiqsim.Sim
+	BonifiqURL    string
 	APIURL        string
 	Hosts         map[string]*runtime.Host
 	Orders        *dynamostore.Store
@@ -88,6 +92,7 @@ type State struct {
 	OrdersTable string `json:"ordersTable"`
 	API         string `json:"api"`
 	Plenigo     string `json:"plenigo"`
+	Bonifiq     string `json:"bonifiq"`
 }
 
 // StateFile is where a running stack describes itself.
@@ -174,6 +179,11 @@ func Up(ctx context.Context, o Options) (s *Stack, err error) {
 	} else {
 		s.SimURL = o.PlenigoURL
 	}
+	if err := s.startBonifiq(o); err != nil {
+		apiLn.Close()
+		return s, err
+	}
+	o.Progress("BonifiQ simulator on %s (fault rate %.0f%%)", s.BonifiqURL, o.FaultRate*100)
 
 	if b := <-buildc; b.err != nil {
 		apiLn.Close()
@@ -216,7 +226,7 @@ func Up(ctx context.Context, o Options) (s *Stack, err error) {
 	o.Progress("HTTP API on %s with %d routes", s.APIURL, len(routes))
 
 	s.state = StateFile(o.CacheDir)
-	b, _ := json.MarshalIndent(State{DynamoDB: s.DynamoDB.Endpoint, SQS: s.SQS.Endpoint, OrdersTable: s.Resources.Tables["OrdersTable"], API: s.APIURL, Plenigo: s.SimURL}, "", "  ")
+	b, _ := json.MarshalIndent(State{DynamoDB: s.DynamoDB.Endpoint, SQS: s.SQS.Endpoint, OrdersTable: s.Resources.Tables["OrdersTable"], API: s.APIURL, Plenigo: s.SimURL, Bonifiq: s.BonifiqURL}, "", "  ")
 	if err := os.WriteFile(s.state, b, 0o644); err != nil {
 		return s, err
 	}
@@ -243,10 +253,29 @@ func (s *Stack) startSim(o Options, m *mapping.Config) error {
 	return nil
 }
 
+// startBonifiq starts the BonifiQ simulator on a free port, with the stack's fault rate.
+func (s *Stack) startBonifiq(o Options) error {
+	s.Bonifiq = bonifiqsim.New(bonifiqsim.Config{CreditDelay: time.Second})
+	s.Bonifiq.SetTimeoutHold(3 * time.Second)
+	if o.FaultRate > 0 {
+		s.Bonifiq.SetFaults(o.FaultRate)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("no port for the BonifiQ simulator: %w", err)
+	}
+	srv := &http.Server{Handler: s.Bonifiq, ReadHeaderTimeout: 10 * time.Second}
+	s.servers = append(s.servers, srv)
+	go func() { _ = srv.Serve(ln) }()
+	s.BonifiqURL = "http://" + ln.Addr().String()
+	return nil
+}
+
 // environment is the function's environment as the template declares it, with references resolved
 // to the local resources, secrets given as local values instead of ARNs, and the local endpoints.
 func (s *Stack) environment(fn string, o Options) ([]string, error) {
-	r := &samtemplate.Resolver{T: s.Template, Params: map[string]string{"Environment": "dev", "PlenigoBaseUrl": s.SimURL, "PlenigoTokenSecretArn": ""},
+	r := &samtemplate.Resolver{T: s.Template, Params: map[string]string{"Environment": "dev", "PlenigoBaseUrl": s.SimURL, "PlenigoTokenSecretArn": "",
+		"BonifiqBaseUrl": s.BonifiqURL, "BonifiqCredentialsSecretArn": ""},
 		Pseudo: map[string]string{"AWS::Region": localaws.Region, "AWS::AccountId": "000000000000", "AWS::StackName": "orderhub-local", "AWS::URLSuffix": "amazonaws.com"},
 		Ref: func(id string) (string, bool) {
 			if s.Template.Resources[id].Type == "AWS::SecretsManager::Secret" {
@@ -268,6 +297,7 @@ func (s *Stack) environment(fn string, o Options) ([]string, error) {
 		receiver.EnvMarketplaceTokens + "=" + scenario.MarketplaceToken,
 		receiver.EnvDealerSigningSecrets + "=" + scenario.DealerSecret,
 		plenigo.EnvToken + "=" + envOr(plenigo.EnvToken, scenario.PlenigoToken),
+		bonifiq.EnvCredentials + "=" + scenario.BonifiqCredentials,
 		// Retry delays shrink with the schedules, so a sped-up demo is sped up throughout.
 		worker.EnvRetryBase + "=" + time.Duration(float64(importing.RetryBase)/o.Speedup).String(),
 		worker.EnvRetryCap + "=" + time.Duration(float64(importing.RetryCap)/o.Speedup).String(),
@@ -449,6 +479,9 @@ func (s *Stack) Down() {
 	s.wg.Wait()
 	for _, h := range s.Hosts {
 		h.Stop()
+	}
+	if s.Bonifiq != nil {
+		s.Bonifiq.Close()
 	}
 	if s.Sim != nil {
 		s.Sim.Close()

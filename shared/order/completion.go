@@ -136,16 +136,39 @@ func (o *Order) FullyReturned() bool {
 	return true
 }
 
-// Cancel records the customer's cancellation as the truth allows: an order not yet delivered becomes
-// CANCELLED; a delivered one becomes CANCEL_REFUSED, because what was delivered is not undone by
-// saying so. It returns the state reached.
+// ErrMayBeInPlenigo is returned by Cancel for an order plenigo may already hold: cancelling it
+// only in orderhub would leave a live subscription behind.
+var ErrMayBeInPlenigo = errors.New("plenigo may already have the order")
+
+// MayBeInPlenigo reports whether plenigo has, or may have, the order: it is imported, an import was
+// accepted, a worker holds (or held and never released) the import step, or a submission's outcome
+// is unknown.
+func (o *Order) MayBeInPlenigo() bool {
+	switch o.State {
+	case ImportSubmitted, Imported:
+		return true
+	}
+	s := o.Submission
+	// A claim, even an expired one, may have posted the import before its holder went away.
+	return o.AwaitsSubmission() && (s.Owner != "" || !s.UncertainAt.IsZero())
+}
+
+// Cancel records the customer's cancellation as the truth allows: an order not yet delivered and not
+// in plenigo becomes CANCELLED, and no import of it starts afterwards (the worker claims only orders
+// awaiting submission); a delivered one becomes CANCEL_REFUSED, because what was delivered is not
+// undone by saying so. An order plenigo may hold is refused with ErrMayBeInPlenigo, changing nothing.
+// It returns the state reached.
 func (o *Order) Cancel(c Change) (State, error) {
 	to := Cancelled
-	if !o.State.CanMoveTo(Cancelled) && o.State.CanMoveTo(CancelRefused) {
+	switch {
+	case o.State.CanMoveTo(Cancelled) && o.MayBeInPlenigo():
+		return o.State, fmt.Errorf("order %s is %s: %w", o.ID, o.State, ErrMayBeInPlenigo)
+	case !o.State.CanMoveTo(Cancelled) && o.State.CanMoveTo(CancelRefused):
 		to = CancelRefused
 	}
 	if err := o.MoveTo(to, c); err != nil {
 		return o.State, err
 	}
+	o.Submission = Submission{}
 	return to, nil
 }

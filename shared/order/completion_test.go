@@ -76,3 +76,30 @@ func TestCancelTellsTheTruth(t *testing.T) {
 		t.Fatalf("second cancel: %v", err)
 	}
 }
+
+func TestCancelRefusesWhatPlenigoMayHave(t *testing.T) {
+	now := t0.Add(time.Minute)
+	for name, prep := range map[string]func(o *Order){
+		"submitted": func(o *Order) { _ = o.MoveTo(Queued, Change{At: t0}); _ = o.MoveTo(ImportSubmitted, Change{At: t0}) },
+		"claimed":   func(o *Order) { _ = o.MoveTo(Queued, Change{At: t0}); o.Claim("w1", t0, time.Hour) },
+		"uncertain": func(o *Order) { _ = o.MoveTo(Queued, Change{At: t0}); o.Release(true, t0) },
+	} {
+		o := newOrder(t)
+		prep(o)
+		before := o.State
+		if _, err := o.Cancel(Change{At: now}); !errors.Is(err, ErrMayBeInPlenigo) || o.State != before {
+			t.Errorf("%s: %v, state %s", name, err, o.State)
+		}
+	}
+	o := newOrder(t)
+	_ = o.MoveTo(Queued, Change{At: t0})
+	o.Claim("w1", t0, time.Second) // expired by now, never released: the worker may have posted
+	if _, err := o.Cancel(Change{At: now}); !errors.Is(err, ErrMayBeInPlenigo) {
+		t.Errorf("an expired claim: %v", err)
+	}
+	o = newOrder(t)
+	_ = o.MoveTo(Queued, Change{At: t0})
+	if to, err := o.Cancel(Change{At: now}); err != nil || to != Cancelled || o.Claim("w2", now, time.Hour) {
+		t.Fatalf("a queued order: %s %v; a worker can still claim it afterwards", to, err)
+	}
+}

@@ -15,9 +15,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orderhub/orderhub/local/bonifiqsim"
 	"github.com/orderhub/orderhub/local/pipeline"
 	"github.com/orderhub/orderhub/local/scenario"
 	"github.com/orderhub/orderhub/local/stack"
+	"github.com/orderhub/orderhub/shared/loyalty"
+	"github.com/orderhub/orderhub/shared/operator"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/signature"
 )
@@ -60,6 +63,20 @@ func runDemo(ctx context.Context, args []string) (int, error) {
 		fmt.Fprintln(os.Stderr, "orderhub:", err)
 	}
 	took := time.Since(sent)
+
+	// The customers' second thoughts: the unmapped orders are cancelled (they never reached plenigo,
+	// so they earn nothing), and every 20th delivered marketplace order comes back.
+	afterthoughts(ctx, s, plan, orders)
+	loyaltyCtx, cancel := context.WithTimeout(ctx, *wait)
+	if err := pipeline.WaitLoyalty(loyaltyCtx, s.Orders, plan.Orders); err != nil {
+		fmt.Fprintln(os.Stderr, "orderhub:", err)
+	}
+	cancel()
+	for _, id := range plan.Orders {
+		if o, err := s.Orders.Get(ctx, id); err == nil {
+			orders[id] = o
+		}
+	}
 
 	printOrders(plan, orders, sent)
 	lost, dup, unsettled, wrong := 0, 0, 0, 0
@@ -109,10 +126,11 @@ func runDemo(ctx context.Context, args []string) (int, error) {
 		}
 		fmt.Printf("plenigo calls %d (%.2f per order), faults injected %d %v\n", s.Sim.TotalCalls(), float64(s.Sim.TotalCalls())/float64(len(plan.Orders)), faults, s.Sim.FaultsByKind())
 	}
+	pointsWrong := printLoyalty(s, plan, orders)
 	fmt.Printf("stack ready in %.1fs; from the first delivery to every order settled: %.1fs; whole demo %.1fs\n", ready.Seconds(), took.Seconds(), time.Since(began).Seconds())
 	printFunctions(s)
-	if lost+dup+dupCustomers+unsettled+wrong+len(failures) > 0 {
-		return 1, errors.New("the demo found lost, duplicated or unsettled orders")
+	if lost+dup+dupCustomers+unsettled+wrong+len(failures)+pointsWrong > 0 {
+		return 1, errors.New("the demo found lost, duplicated or unsettled orders, or points that are not what they should be")
 	}
 	return 0, nil
 }
@@ -199,7 +217,7 @@ func post(ctx context.Context, client *http.Client, api string, d scenario.Deliv
 // printOrders prints one line per order: its path with the time of each step since the first
 // delivery, and its plenigo ids.
 func printOrders(plan scenario.Plan, orders map[string]*order.Order, start time.Time) {
-	fmt.Printf("%-24s  %-92s  %-18s  %s\n", "order", "path (seconds after the first delivery)", "plenigo customer", "plenigo order")
+	fmt.Printf("%-24s  %-92s  %-18s  %-14s  %s\n", "order", "path (seconds after the first delivery)", "plenigo customer", "plenigo order", "loyalty")
 	for _, id := range plan.Orders {
 		o := orders[id]
 		if o == nil {
@@ -220,7 +238,7 @@ func printOrders(plan scenario.Plan, orders map[string]*order.Order, start time.
 		if o.State == order.Rejected || o.State == order.ImportFailed {
 			path += "  [" + firstWords(o.StateReason, 8) + "]"
 		}
-		fmt.Printf("%-24s  %-92s  %-18s  %s\n", id, path, dash(o.Customer.PlenigoCustomerID), dash(o.Subscription.PlenigoOrderID))
+		fmt.Printf("%-24s  %-92s  %-18s  %-14s  %s\n", id, path, dash(o.Customer.PlenigoCustomerID), dash(o.Subscription.PlenigoOrderID), loyaltyOf(o))
 	}
 }
 
@@ -271,4 +289,74 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// afterthoughts cancels the orders that could not be mapped and returns every 20th delivered
+// marketplace order, as operators record them (shared/operator).
+func afterthoughts(ctx context.Context, s *stack.Stack, plan scenario.Plan, orders map[string]*order.Order) {
+	delivered := 0
+	for _, id := range plan.Orders {
+		o := orders[id]
+		switch {
+		case o == nil:
+		case o.State == order.Rejected:
+			if _, err := operator.Cancel(ctx, io.Discard, s.Orders, id, "the customer withdrew", nil); err != nil {
+				fmt.Fprintln(os.Stderr, "orderhub: cancel:", err)
+			}
+		case o.State == order.Fulfilled && o.Source == order.SourceMarketplace:
+			if delivered++; delivered%20 == 0 {
+				if err := operator.Return(ctx, io.Discard, s.Orders, id, order.Return{ID: "R-" + id}, nil); err != nil {
+					fmt.Fprintln(os.Stderr, "orderhub: return:", err)
+				}
+			}
+		}
+	}
+}
+
+// loyaltyOf is the order's loyalty outcome for the table.
+func loyaltyOf(o *order.Order) string {
+	t := o.Track(loyalty.Track)
+	if t == nil {
+		return "-"
+	}
+	return string(t.State)
+}
+
+// printLoyalty compares BonifiQ's ledger with what each order should have earned: the whole part of
+// what was paid for the goods (the simulator's one point per 1.00), awarded once, reversed once
+// when returned, nothing for orders that earn nothing. It returns how many orders differ.
+func printLoyalty(s *stack.Stack, plan scenario.Plan, orders map[string]*order.Order) int {
+	if s.Bonifiq == nil {
+		return 0
+	}
+	s.Bonifiq.Flush()
+	var want, got bonifiqsim.Points
+	wrong := 0
+	for _, id := range plan.Orders {
+		o := orders[id]
+		var should bonifiqsim.Points
+		if o != nil && o.Track(loyalty.Track) != nil && o.Track(loyalty.Track).State != loyalty.NotEligible {
+			whole, _ := loyalty.Total(o).Whole()
+			should.Awarded = whole
+		}
+		have := s.Bonifiq.Points(id)
+		if o != nil && o.State == order.Returned {
+			// Returned before its award reached BonifiQ, it never earned; after, it gave all back.
+			if have.Awarded == 0 {
+				should.Awarded = 0
+			}
+			should.Reversed = should.Awarded
+		}
+		if have != should {
+			wrong++
+			fmt.Fprintf(os.Stderr, "orderhub: %s has %+v points in BonifiQ, should have %+v\n", id, have, should)
+		}
+		want.Awarded += should.Awarded
+		want.Reversed += should.Reversed
+		got.Awarded += have.Awarded
+		got.Reversed += have.Reversed
+	}
+	fmt.Printf("loyalty points awarded %d (should be %d), reversed %d (should be %d); BonifiQ calls %d %v\n",
+		got.Awarded, want.Awarded, got.Reversed, want.Reversed, s.Bonifiq.Counter().TotalCalls(), s.Bonifiq.Counter().Calls())
+	return wrong
 }

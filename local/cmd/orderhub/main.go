@@ -14,11 +14,17 @@
 //	    that map now go back to RECEIVED
 //	orderhub trace [WHERE] ORDER_ID
 //	    print one order's history
+//	orderhub cancel [WHERE] ORDER_ID --reason TEXT
+//	    record a customer's cancellation: CANCELLED before plenigo has the order, CANCEL_REFUSED once
+//	    delivered; refused while plenigo may have it
+//	orderhub return [WHERE] ORDER_ID --id RETURN_ID [--item PRODUCT=QUANTITY]...
+//	    record a return of a delivered order (everything left when no item is named); its loyalty
+//	    points are reversed
 //	orderhub with-emulators -- CMD [ARGS...]
 //	    start DynamoDB Local and the SQS emulator, run CMD with ORDERHUB_DYNAMODB_ENDPOINT and
 //	    ORDERHUB_SQS_ENDPOINT set, stop them, and exit with CMD's status
 //
-// WHERE says which Orders table reevaluate and trace work on. Without flags it is the running local
+// WHERE says which Orders table reevaluate, trace, cancel and return work on. Without flags it is the running local
 // stack's (started by `make local`; found through the state file it writes). With
 // --aws --table NAME [--endpoint URL] it is the table NAME in DynamoDB in AWS, with the credentials
 // and region of the environment; --endpoint overrides the region's endpoint. --table and --endpoint
@@ -47,9 +53,12 @@ const usage = `usage:
   orderhub reevaluate [WHERE] [--mapping FILE] (--all | ORDER_ID...)
                                                               re-map REJECTED orders after a mapping fix
   orderhub trace [WHERE] ORDER_ID                             print one order's history
+  orderhub cancel [WHERE] ORDER_ID --reason TEXT              record a customer's cancellation
+  orderhub return [WHERE] ORDER_ID --id RETURN_ID [--item PRODUCT=QUANTITY]...
+                                                              record a return; its points are reversed
   orderhub with-emulators -- CMD [ARGS...]                    run CMD against fresh local emulators
 
-WHERE (reevaluate, trace): nothing for the running local stack (make local), or
+WHERE (reevaluate, trace, cancel, return): nothing for the running local stack (make local), or
   --aws --table NAME [--endpoint URL]   the Orders table NAME in DynamoDB in AWS, with the
                                         environment's credentials and region`
 
@@ -74,6 +83,10 @@ func main() {
 		err = runSend(ctx, args)
 	case "reevaluate":
 		err = runReevaluate(ctx, args)
+	case "cancel":
+		err = runCancel(ctx, args)
+	case "return":
+		err = runReturn(ctx, args)
 	case "with-emulators":
 		code, err = withEmulators(ctx, args)
 	case "-h", "--help", "help":

@@ -1,0 +1,16 @@
+package bonifiqsim
+
+import (
+	"net/http/httptest"
+	"testing"
+)
+
+// Serve runs a simulator with cfg on httptest for the test's lifetime and returns it with its base
+// URL (the private API lives below base + "/v1/pvt").
+func Serve(t testing.TB, cfg Config) (*Sim, string) {
+	t.Helper()
+	s := New(cfg)
+	srv := httptest.NewServer(s)
+	t.Cleanup(func() { s.Close(); srv.Close() })
+	return s, srv.URL
+}
