@@ -156,6 +156,7 @@ func TestMarketplaceFixtureMapsEveryField(t *testing.T) {
 		Payment:       order.Payment{Method: "paypal", TransactionID: "1S473067CV761473M", PlenigoMethod: "PAYPAL"},
 		PlacedAt:      time.Unix(1510656066, 0).UTC(),
 		StartDate:     time.Unix(1510656066, 0).UTC(),
+		Completion:    order.Completion{When: order.CompleteOnImport, EarnsPoints: true}, // mapping.yaml's rule for mkt
 		SourceDetails: order.SourceDetails{"addressId": "25", "addressUpdatedAt": "1510753095", "contactUpdatedAt": "1510837206"},
 		ReceivedAt:    fixtureTime, UpdatedAt: fixtureTime, Version: 1,
 	}

@@ -357,7 +357,16 @@ func printLoyalty(s *stack.Stack, plan scenario.Plan, orders map[string]*order.O
 		got.Awarded += have.Awarded
 		got.Reversed += have.Reversed
 	}
-	fmt.Printf("loyalty points awarded %d (should be %d), reversed %d (should be %d); BonifiQ calls %d %v\n",
-		got.Awarded, want.Awarded, got.Reversed, want.Reversed, s.Bonifiq.Counter().TotalCalls(), s.Bonifiq.Counter().Calls())
+	changes := 0 // awards and reversals recorded on the orders
+	for _, o := range orders {
+		for _, e := range o.History {
+			if e.Track == loyalty.Track && (e.TrackTo == loyalty.Awarded || e.TrackTo == loyalty.Reversed || e.TrackTo == loyalty.PartlyReversed) {
+				changes++
+			}
+		}
+	}
+	calls := s.Bonifiq.Counter().TotalCalls()
+	fmt.Printf("loyalty points awarded %d (should be %d), reversed %d (should be %d)\n", got.Awarded, want.Awarded, got.Reversed, want.Reversed)
+	fmt.Printf("BonifiQ calls %d for %d awards and reversals (%.2f per change) %v\n", calls, changes, float64(calls)/float64(max(changes, 1)), s.Bonifiq.Counter().Calls())
 	return wrong
 }
