@@ -1,9 +1,11 @@
 package eventsource
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -16,8 +18,11 @@ type Invoker func(ctx context.Context, payload []byte) ([]byte, error)
 
 // InProcess invokes a handler (any signature lambda.Start accepts) in this process through the
 // runtime library's own decode and encode path, with a request id and a deadline, as Lambda would.
+// The library's handler reuses its answer buffer, so, like a Lambda execution environment, each one
+// serves one invocation at a time: concurrent invocations get handlers of their own from a pool, and
+// the answer is copied out before its handler serves again.
 func InProcess(name string, handler any, timeout time.Duration) Invoker {
-	h := lambda.NewHandler(handler)
+	pool := sync.Pool{New: func() any { return lambda.NewHandler(handler) }}
 	return func(ctx context.Context, payload []byte) ([]byte, error) {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
@@ -25,7 +30,10 @@ func InProcess(name string, handler any, timeout time.Duration) Invoker {
 			AwsRequestID:       RequestID(),
 			InvokedFunctionArn: "arn:aws:lambda:eu-central-1:000000000000:function:" + name,
 		})
-		return h.Invoke(ctx, payload)
+		h := pool.Get().(lambda.Handler)
+		defer pool.Put(h)
+		out, err := h.Invoke(ctx, payload)
+		return bytes.Clone(out), err
 	}
 }
 

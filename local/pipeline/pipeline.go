@@ -129,12 +129,12 @@ func Start(ctx context.Context, o Options) (*Pipeline, error) {
 
 	p.receive = eventsource.InProcess("receiver", p.Receiver.Handle, timeout(o.Template, "ReceiverFunction"))
 	streams := localaws.Streams(o.DynamoDBEndpoint, hc)
-	importStream, err := p.streamSource(o, streams, "EnqueuerFunction", "OrdersStream", p.Enqueuer.Handle)
+	importStream, err := p.streamSource(o, streams, "EnqueuerFunction", "OrdersStream", p.Enqueuer.Handle, 50*time.Millisecond)
 	if err != nil {
 		closeSims()
 		return nil, err
 	}
-	loyaltyStream, err := p.streamSource(o, streams, "PusherFunction", "LoyaltyStream", p.Pusher.Handle)
+	loyaltyStream, err := p.streamSource(o, streams, "PusherFunction", "LoyaltyStream", p.Pusher.Handle, 200*time.Millisecond)
 	if err != nil {
 		closeSims()
 		return nil, err
@@ -193,7 +193,7 @@ func (p *Pipeline) build(o Options, res *localaws.Resources) error {
 }
 
 // streamSource reads a function's DynamoDB event from the template: filter, batch size, retries.
-func (p *Pipeline) streamSource(o Options, streams *dynamodbstreams.Client, fn, event string, handle any) (*eventsource.Stream, error) {
+func (p *Pipeline) streamSource(o Options, streams *dynamodbstreams.Client, fn, event string, handle any, poll time.Duration) (*eventsource.Stream, error) {
 	ev := o.Template.EventProperties(fn, event)
 	var patterns []string
 	filters, _ := samtemplate.Map(ev["FilterCriteria"])["Filters"].([]any)
@@ -219,7 +219,7 @@ func (p *Pipeline) streamSource(o Options, streams *dynamodbstreams.Client, fn, 
 	return &eventsource.Stream{Client: streams, StreamARN: p.Resources.Streams["OrdersTable"], Filter: filter,
 		BatchSize: samtemplate.Int(ev["BatchSize"], 100), MaxRetries: samtemplate.Int(ev["MaximumRetryAttempts"], 10),
 		Invoke: invoke,
-		Log:    o.Log.With("source", fn+"."+event), Region: localaws.Region, Poll: 50 * time.Millisecond}, nil
+		Log:    o.Log.With("source", fn+"."+event), Region: localaws.Region, Poll: poll}, nil
 }
 
 func (p *Pipeline) queueSource(o Options) *eventsource.Queue {

@@ -321,7 +321,7 @@ func TestAnOutageLongerThanTheQueueEndsImported(t *testing.T) {
 		ids = append(ids, fmt.Sprintf("mkt-%d", 9200+i))
 	}
 	dlq := p.Resources.Queues["ImportDLQ"].URL
-	for deadline := time.Now().Add(45 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		n, err := localaws.Visible(context.Background(), p.SQS, dlq)
 		if err != nil {
 			t.Fatal(err)
@@ -330,7 +330,7 @@ func TestAnOutageLongerThanTheQueueEndsImported(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the DLQ holds %d of %d jobs after 45 s", n, len(ids))
+			t.Fatalf("the DLQ holds %d of %d jobs after 90 s", n, len(ids))
 		}
 	}
 	p.Sim.SetFaults(0)
