@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orderhub/orderhub/local/eventsource"
 	"github.com/orderhub/orderhub/local/samtemplate"
 )
 
@@ -194,5 +195,56 @@ func TestPollerScheduleHasRetryPolicyAndDLQ(t *testing.T) {
 	rp := m(ev["RetryPolicy"])
 	if rp == nil || rp["MaximumRetryAttempts"] == nil || m(ev["DeadLetterConfig"])["Arn"] == nil {
 		t.Errorf("poller schedule: %v", ev)
+	}
+}
+
+func TestPusherStreamTakesWaitingLoyaltyTracksOnly(t *testing.T) {
+	tmpl := load(t)
+	ev := event(t, tmpl, "PusherFunction", "LoyaltyStream", "DynamoDB")
+	if types, _ := ev["FunctionResponseTypes"].([]any); len(types) != 1 || types[0] != "ReportBatchItemFailures" {
+		t.Error("the stream event does not report batch item failures")
+	}
+	if m(m(ev["DestinationConfig"])["OnFailure"])["Destination"] == nil {
+		t.Error("stream failures have no destination")
+	}
+	var patterns []string
+	filters, _ := m(ev["FilterCriteria"])["Filters"].([]any)
+	for _, f := range filters {
+		patterns = append(patterns, m(f)["Pattern"].(string))
+	}
+	filter, err := eventsource.ParseFilter(patterns...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	records := func(fixture string) []map[string]any {
+		b, err := os.ReadFile(filepath.Join("..", "..", "events", fixture))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev struct{ Records []map[string]any }
+		if err := json.Unmarshal(b, &ev); err != nil {
+			t.Fatal(err)
+		}
+		return ev.Records
+	}
+	for _, r := range records("pusher-loyalty-stream.json") {
+		if !filter.Match(r) {
+			t.Errorf("a waiting loyalty track's record is filtered out: %v", m(r["dynamodb"])["Keys"])
+		}
+		failed, _ := json.Marshal(r)
+		var f map[string]any
+		_ = json.Unmarshal([]byte(strings.NewReplacer("loyalty#AWARD_DUE", "loyalty#FAILED", "loyalty#REVERSAL_DUE", "loyalty#FAILED").Replace(string(failed))), &f)
+		if filter.Match(f) {
+			t.Error("a FAILED track's record reaches the pusher; it waits for an operator")
+		}
+	}
+	for _, r := range records("enqueuer-orders-stream.json") {
+		if filter.Match(r) {
+			t.Errorf("an order item's record reaches the pusher: %v", m(r["dynamodb"])["Keys"])
+		}
+	}
+	sweep := event(t, tmpl, "PusherFunction", "Sweep", "ScheduleV2")
+	if sweep["Input"] != `{"action":"sweep"}` || sweep["RetryPolicy"] == nil || sweep["DeadLetterConfig"] == nil {
+		t.Errorf("the loyalty sweep: %v", sweep)
 	}
 }
