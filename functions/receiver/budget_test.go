@@ -130,7 +130,7 @@ func TestStoreBudgetYieldsToTheInvocationDeadline(t *testing.T) {
 
 func TestSecretUnavailableSaysWhenToRetry(t *testing.T) {
 	h := newHandler(t, &stalledRepo{})
-	h.MarketplaceTokens, h.DealerSecrets = secrets.Static{}, secrets.Static{}
+	h.MarketplaceTokens, h.DealerKeys = secrets.Static{}, secrets.Static{}
 	for _, name := range []string{"marketplace-purchase.json", "dealer-batch.json"} {
 		resp, _ := handleWithin(t, h, fixture(t, name), 20*time.Second)
 		assertRetryLater(t, resp)
@@ -146,8 +146,8 @@ func TestReadConfigBudgetAndGrace(t *testing.T) {
 	if err := env.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.StoreBudget != DefaultStoreBudget || cfg.MarketplaceTokens.PreviousGrace != 24*time.Hour || cfg.DealerSecrets.PreviousGrace != 24*time.Hour {
-		t.Fatalf("defaults: budget %s, grace %s/%s", cfg.StoreBudget, cfg.MarketplaceTokens.PreviousGrace, cfg.DealerSecrets.PreviousGrace)
+	if cfg.StoreBudget != DefaultStoreBudget || cfg.MarketplaceTokens.PreviousGrace != 24*time.Hour || cfg.DealerKeys.PreviousGrace != 24*time.Hour {
+		t.Fatalf("defaults: budget %s, grace %s/%s", cfg.StoreBudget, cfg.MarketplaceTokens.PreviousGrace, cfg.DealerKeys.PreviousGrace)
 	}
 
 	t.Setenv(EnvStoreBudget, "2s")
@@ -157,8 +157,8 @@ func TestReadConfigBudgetAndGrace(t *testing.T) {
 	if err := env.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.StoreBudget != 2*time.Second || cfg.MarketplaceTokens.PreviousGrace != 0 || cfg.DealerSecrets.PreviousGrace != 0 {
-		t.Fatalf("set: budget %s, grace %s/%s", cfg.StoreBudget, cfg.MarketplaceTokens.PreviousGrace, cfg.DealerSecrets.PreviousGrace)
+	if cfg.StoreBudget != 2*time.Second || cfg.MarketplaceTokens.PreviousGrace != 0 || cfg.DealerKeys.PreviousGrace != 0 {
+		t.Fatalf("set: budget %s, grace %s/%s", cfg.StoreBudget, cfg.MarketplaceTokens.PreviousGrace, cfg.DealerKeys.PreviousGrace)
 	}
 
 	t.Setenv(EnvStoreBudget, "soon")
@@ -179,14 +179,14 @@ func TestNewWiresBudgetAndGrace(t *testing.T) {
 	d := lambdafn.Deps{Function: "receiver", Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	h, err := New(Config{OrdersTable: "orders", Mapping: m, StoreBudget: 2 * time.Second,
 		MarketplaceTokens: secrets.Ref{ARN: arn, PreviousGrace: time.Hour},
-		DealerSecrets:     secrets.Ref{ARN: arn, PreviousGrace: time.Hour}}, d)
+		DealerKeys:        secrets.Ref{ARN: arn, PreviousGrace: time.Hour}}, d)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if h.StoreBudget != 2*time.Second {
 		t.Errorf("StoreBudget %s", h.StoreBudget)
 	}
-	for _, src := range []secrets.Source{h.MarketplaceTokens, h.DealerSecrets} {
+	for _, src := range []secrets.Source{h.MarketplaceTokens, h.DealerKeys} {
 		if mg, ok := src.(*secrets.Manager); !ok || mg.PreviousGrace != time.Hour {
 			t.Errorf("secret source %#v, want a Manager with a grace of 1h", src)
 		}

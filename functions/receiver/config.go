@@ -15,11 +15,11 @@ import (
 // The receiver's own environment; template.yaml sets the same names
 // (the Orders table's is in lambdafn).
 const (
-	EnvMappingFile            = "MAPPING_FILE"
-	EnvMarketplaceTokenARN    = "MARKETPLACE_TOKEN_SECRET_ARN"
-	EnvMarketplaceTokens      = "ORDERHUB_MARKETPLACE_TOKENS" // local runs: the tokens themselves
-	EnvDealerSigningSecretARN = "DEALER_SECRET_ARN"
-	EnvDealerSigningSecrets   = "ORDERHUB_DEALER_SECRETS" // local runs: the secrets themselves
+	EnvMappingFile         = "MAPPING_FILE"
+	EnvMarketplaceTokenARN = "MARKETPLACE_TOKEN_SECRET_ARN"
+	EnvMarketplaceTokens   = "ORDERHUB_MARKETPLACE_TOKENS" // local runs: the tokens themselves
+	EnvDealerKeysARN       = "DEALER_KEYS_SECRET_ARN"
+	EnvDealerKeys          = "ORDERHUB_DEALER_KEYS" // local runs: the keys document itself (shared/dealerkeys)
 	// EnvRotationGrace is how long after a secret's new version is created its previous version is
 	// still accepted (a Go duration; 0 revokes the previous version at once).
 	EnvRotationGrace = "ROTATION_GRACE"
@@ -40,7 +40,7 @@ type Config struct {
 	Mapping     *mapping.Config
 	// The secrets' PreviousGrace is how long a rotated-out value stays valid (ROTATION_GRACE).
 	MarketplaceTokens secrets.Ref
-	DealerSecrets     secrets.Ref
+	DealerKeys        secrets.Ref
 	// StoreBudget bounds the store calls of one request; zero means DefaultStoreBudget.
 	StoreBudget time.Duration
 }
@@ -52,7 +52,7 @@ func ReadConfig(env *envconfig.Reader) Config {
 		OrdersTable:       env.Require(lambdafn.EnvOrdersTable),
 		MappingFile:       env.Or(EnvMappingFile, "mapping.yaml"),
 		MarketplaceTokens: secrets.Ref{ARN: env.Or(EnvMarketplaceTokenARN, ""), Local: env.Or(EnvMarketplaceTokens, ""), PreviousGrace: grace},
-		DealerSecrets:     secrets.Ref{ARN: env.Or(EnvDealerSigningSecretARN, ""), Local: env.Or(EnvDealerSigningSecrets, ""), PreviousGrace: grace},
+		DealerKeys:        secrets.Ref{ARN: env.Or(EnvDealerKeysARN, ""), Local: env.Or(EnvDealerKeys, ""), PreviousGrace: grace, Whole: true},
 		StoreBudget:       env.Duration(EnvStoreBudget, DefaultStoreBudget),
 	}
 }
@@ -76,7 +76,7 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 	return &Handler{
 		Intake:            &intake.Service{Orders: dynamostore.New(d.DynamoDB, cfg.OrdersTable), Mapping: m},
 		MarketplaceTokens: cfg.MarketplaceTokens.Source(d.Secrets, d.Log),
-		DealerSecrets:     cfg.DealerSecrets.Source(d.Secrets, d.Log),
+		DealerKeys:        cfg.DealerKeys.Source(d.Secrets, d.Log),
 		StoreBudget:       cfg.StoreBudget,
 		Function:          d.Function,
 		Log:               d.Log,

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/orderhub/orderhub/shared/dealerkeys"
 	"github.com/orderhub/orderhub/shared/intake"
 	"github.com/orderhub/orderhub/shared/lambdafn"
 	"github.com/orderhub/orderhub/shared/order"
@@ -44,7 +46,8 @@ const answerMargin = time.Second
 type Handler struct {
 	Intake            *intake.Service
 	MarketplaceTokens secrets.Source
-	DealerSecrets     secrets.Source
+	// DealerKeys yields the dealer systems' keys (dealerkeys.Parse), the newest version first.
+	DealerKeys secrets.Source
 	// StoreBudget bounds the store calls of one request (zero: DefaultStoreBudget). When it runs out
 	// the request is answered 503 with Retry-After; what was stored is a duplicate on the retry.
 	StoreBudget time.Duration
@@ -52,9 +55,9 @@ type Handler struct {
 	Log         *slog.Logger
 	Now         func() time.Time
 
-	verifierMu   sync.Mutex
-	verifier     *signature.Verifier
-	verifierFrom []string
+	keysMu   sync.Mutex
+	keySets  []*dealerkeys.Set
+	keysFrom []string
 }
 
 // Handle serves one HTTP API (payload 2.0) request. It always answers with a response: client
@@ -132,14 +135,14 @@ func (h *Handler) dealer(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if !ok {
 		return resp
 	}
-	v, err := h.dealerVerifier(ctx)
+	sets, err := h.dealerKeys(ctx)
 	if err != nil {
-		h.Log.ErrorContext(ctx, "dealer signing secret unavailable", "route", route, "error", err.Error())
+		h.Log.ErrorContext(ctx, "dealer keys unavailable", "route", route, "error", err.Error())
 		return unavailable("authentication is temporarily unavailable; retry")
 	}
-	hd := req.Headers
-	if err := v.Verify(hd[signature.HeaderID], hd[signature.HeaderTimestamp], hd[signature.HeaderSignature], body, h.Now()); err != nil {
-		h.Log.WarnContext(ctx, "refused", "route", route, "status", http.StatusUnauthorized, "reason", err.Error())
+	key, err := verifyDealer(sets, req.Headers, body, h.Now())
+	if err != nil {
+		h.Log.WarnContext(ctx, "refused", "route", route, "status", http.StatusUnauthorized, "key", req.Headers[dealerkeys.HeaderKeyID], "reason", err.Error())
 		return failure(http.StatusUnauthorized, "unauthorized", "", err.Error())
 	}
 	if resp, ok := h.jsonContent(ctx, req, route); !ok {
@@ -150,6 +153,7 @@ func (h *Handler) dealer(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if err != nil {
 		return h.badInput(ctx, route, err)
 	}
+	bindToKey(items, key)
 
 	sctx, cancel := h.storeContext(ctx)
 	defer cancel()
@@ -237,23 +241,69 @@ func (h *Handler) badInput(ctx context.Context, route string, err error) events.
 	return respond(http.StatusBadRequest, errorBody{Error: *ie})
 }
 
-// dealerVerifier builds the signature verifier from the current secrets, again only when they change.
-func (h *Handler) dealerVerifier(ctx context.Context) (*signature.Verifier, error) {
-	vals, err := h.DealerSecrets.Values(ctx)
+// dealerKeys parses the dealer keys from the current secret values, again only when they change.
+func (h *Handler) dealerKeys(ctx context.Context) ([]*dealerkeys.Set, error) {
+	vals, err := h.DealerKeys.Values(ctx)
 	if err != nil {
 		return nil, err
 	}
-	h.verifierMu.Lock()
-	defer h.verifierMu.Unlock()
-	if h.verifier != nil && slices.Equal(vals, h.verifierFrom) {
-		return h.verifier, nil
+	h.keysMu.Lock()
+	defer h.keysMu.Unlock()
+	if h.keySets != nil && slices.Equal(vals, h.keysFrom) {
+		return h.keySets, nil
 	}
-	v, err := signature.NewVerifier(vals...)
-	if err != nil {
-		return nil, err
+	sets := make([]*dealerkeys.Set, 0, len(vals))
+	for i, v := range vals {
+		set, err := dealerkeys.Parse(v)
+		if err != nil {
+			return nil, fmt.Errorf("dealer keys, version %d of the secret: %w", i+1, err)
+		}
+		sets = append(sets, set)
 	}
-	h.verifier, h.verifierFrom = v, vals
-	return v, nil
+	h.keySets, h.keysFrom = sets, vals
+	return sets, nil
+}
+
+// errUnknownKey: the batch names a key no valid version of the secret holds.
+var errUnknownKey = errors.New("unknown key id: send the id of your dealer system's key in the " + dealerkeys.HeaderKeyID + " header")
+
+// verifyDealer finds the key the batch names and checks its signature, in the newest secret version
+// that has the key first (an older version still counts within the rotation grace).
+func verifyDealer(sets []*dealerkeys.Set, hd map[string]string, body []byte, now time.Time) (*dealerkeys.Key, error) {
+	id := hd[dealerkeys.HeaderKeyID]
+	failure := errUnknownKey
+	for _, set := range sets {
+		k, ok := set.Key(id)
+		if !ok {
+			continue
+		}
+		err := k.Verifier().Verify(hd[signature.HeaderID], hd[signature.HeaderTimestamp], hd[signature.HeaderSignature], body, now)
+		if err == nil {
+			return k, nil
+		}
+		failure = err
+	}
+	return nil, failure
+}
+
+// bindToKey refuses the purchases the key may not submit (another dealer group, an id outside its
+// namespace) and records the dealer system on the others.
+func bindToKey(items []intake.DealerItem, key *dealerkeys.Key) {
+	for i := range items {
+		it := &items[i]
+		if it.Err != nil || it.Order == nil || it.Order.Dealer == nil {
+			continue
+		}
+		if field, err := key.Allows(it.Order.Dealer.Group, it.ExternalSystemID); err != nil {
+			it.Err = &intake.InputError{Code: "not_allowed", Field: "purchases[" + strconv.Itoa(it.Index) + "]." + field, Message: err.Error()}
+			it.Order = nil
+			continue
+		}
+		if it.Order.SourceDetails == nil {
+			it.Order.SourceDetails = order.SourceDetails{}
+		}
+		it.Order.SourceDetails["dealerSystem"] = key.ID
+	}
 }
 
 // tokenMatches compares in constant time; hashing first makes the time independent of the length too.

@@ -33,6 +33,8 @@ import (
 const (
 	localToken        = scenario.MarketplaceToken
 	localDealerSecret = scenario.DealerSecret
+	// otherDealerSecret is the key of a second dealer system, for group Ost and ids OST-….
+	otherDealerSecret = "whsec_b3RoZXItZGVhbGVyLXN5c3RlbS1zaWduaW5nLWtleQ=="
 )
 
 // fixtureTime is when the fixtures were signed.
@@ -67,7 +69,7 @@ func newHandler(t testing.TB, repo order.Repository) *Handler {
 	return &Handler{
 		Intake:            &intake.Service{Orders: repo, Mapping: m},
 		MarketplaceTokens: secrets.Static{"rotated-out-token-still-valid", localToken},
-		DealerSecrets:     secrets.Static{localDealerSecret},
+		DealerKeys:        secrets.Static{testDealerKeys},
 		Function:          "receiver",
 		Log:               slog.New(&captureHandler{buf: buf, Handler: slog.NewJSONHandler(buf, nil)}),
 		Now:               func() time.Time { return fixtureTime },
@@ -410,19 +412,25 @@ func signed(t testing.TB, body, id string) events.APIGatewayV2HTTPRequest {
 		t.Fatal(err)
 	}
 	req.Body = body
-	req.Headers = map[string]string{"content-type": "application/json", "webhook-id": id,
+	req.Headers = map[string]string{"content-type": "application/json", "orderhub-key-id": scenario.DealerKeyID, "webhook-id": id,
 		"webhook-timestamp": fmt.Sprint(fixtureTime.Unix()), "webhook-signature": sig}
 	return req
 }
 
+// testDealerKeys are the receiver's keys in these tests: the local dealer system's (the scenario's,
+// with the groups the tests use) and a second system's.
+var testDealerKeys = `{"keys":[
+	{"id":"` + scenario.DealerKeyID + `","secret":"` + localDealerSecret + `","groups":["Nord","Sued","West","Müller \"Nord\""],"idPrefix":"WBZ-"},
+	{"id":"other-dealer","secret":"` + otherDealerSecret + `","groups":["Ost"],"idPrefix":"OST-"}]}`
+
 func TestDealerItemsFailAlone(t *testing.T) {
 	e := newEnv(t)
 	body := `{"purchases":[
-	 {"externalSystemId":"A-1","email":"a@dealer.example","dealerGroup":"G","dealerNumber":"1","offer":"WBZ-PRINT-12M","quantity":1,"startDate":"2026-12-01","paymentMethod":"invoice"},
-	 {"externalSystemId":"A-2","dealerGroup":"G","dealerNumber":"1","offer":"WBZ-PRINT-12M","quantity":1,"startDate":"2026-12-01","paymentMethod":"invoice"},
-	 {"externalSystemId":"A-3","email":"c@dealer.example","dealerGroup":"G","dealerNumber":"1","offer":"WBZ-PRINT-12M","quantity":"x","startDate":"2026-12-01","paymentMethod":"invoice"},
-	 {"externalSystemId":"A-4","email":"d@dealer.example","dealerGroup":"G","dealerNumber":"1","offer":"WBZ-PRINT-12M","quantity":1,"startDate":"1.12.2026","paymentMethod":"invoice"},
-	 {"externalSystemId":"A-1","email":"a@dealer.example","dealerGroup":"G","dealerNumber":"1","offer":"WBZ-PRINT-12M","quantity":1,"startDate":"2026-12-01","paymentMethod":"invoice"},
+	 {"externalSystemId":"WBZ-A-1","email":"a@dealer.example","dealerGroup":"Nord","dealerNumber":"1","offer":"WBZ-PRINT-12M","quantity":1,"startDate":"2026-12-01","paymentMethod":"invoice"},
+	 {"externalSystemId":"WBZ-A-2","dealerGroup":"Nord","dealerNumber":"1","offer":"WBZ-PRINT-12M","quantity":1,"startDate":"2026-12-01","paymentMethod":"invoice"},
+	 {"externalSystemId":"WBZ-A-3","email":"c@dealer.example","dealerGroup":"Nord","dealerNumber":"1","offer":"WBZ-PRINT-12M","quantity":"x","startDate":"2026-12-01","paymentMethod":"invoice"},
+	 {"externalSystemId":"WBZ-A-4","email":"d@dealer.example","dealerGroup":"Nord","dealerNumber":"1","offer":"WBZ-PRINT-12M","quantity":1,"startDate":"1.12.2026","paymentMethod":"invoice"},
+	 {"externalSystemId":"WBZ-A-1","email":"a@dealer.example","dealerGroup":"Nord","dealerNumber":"1","offer":"WBZ-PRINT-12M","quantity":1,"startDate":"2026-12-01","paymentMethod":"invoice"},
 	 "not an object"
 	]}`
 	r := invoke(t, e.h, signed(t, body, "msg_mixed"))
@@ -523,7 +531,7 @@ func TestStoreFailureIs5xxSoTheSenderRetries(t *testing.T) {
 func TestSecretUnavailableIs503(t *testing.T) {
 	h := newHandler(t, failingRepo{})
 	h.MarketplaceTokens = secrets.Static{}
-	h.DealerSecrets = secrets.Static{}
+	h.DealerKeys = secrets.Static{}
 	if r := invoke(t, h, fixture(t, "marketplace-purchase.json")); r.Status != 503 {
 		t.Fatalf("marketplace without tokens: %d %s", r.Status, r.Raw)
 	}

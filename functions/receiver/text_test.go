@@ -123,13 +123,13 @@ func TestDealerInvalidUTF8AndQuantityAreRejectedPerPurchase(t *testing.T) {
 			ext, group, offer, quantity)
 	}
 	body := `{"purchases":[` + strings.Join([]string{
-		p("M\xfcller-1", "Nord", "1", "WBZ-PRINT-12M"),
-		p("M\xe4ller-1", "Nord", "1", "WBZ-PRINT-12M"),
-		p(`47\/11`, `M\u00fcller \"Nord\"`, "2", "WBZ-PRINT-12M"),
-		p("C-1", "S\xfcd", "1", "WBZ-PRINT-12M"),
-		p("C-2", "Nord", "1.5", "WBZ-PRINT-12M"),
-		p("C-3", "Nord", "10001", "WBZ-PRINT-12M"),
-		p("C-4", "Nord", "1", "WBZ-WEEKEND-6M"),
+		p("WBZ-M\xfcller-1", "Nord", "1", "WBZ-PRINT-12M"),
+		p("WBZ-M\xe4ller-1", "Nord", "1", "WBZ-PRINT-12M"),
+		p(`WBZ-47\/11`, `M\u00fcller \"Nord\"`, "2", "WBZ-PRINT-12M"),
+		p("WBZ-C-1", "S\xfcd", "1", "WBZ-PRINT-12M"),
+		p("WBZ-C-2", "Nord", "1.5", "WBZ-PRINT-12M"),
+		p("WBZ-C-3", "Nord", "10001", "WBZ-PRINT-12M"),
+		p("WBZ-C-4", "Nord", "1", "WBZ-WEEKEND-6M"),
 	}, ",") + `]}`
 	resp, err := h.Handle(context.Background(), signed(t, body, "msg_text"))
 	if err != nil {
@@ -162,7 +162,7 @@ func TestDealerInvalidUTF8AndQuantityAreRejectedPerPurchase(t *testing.T) {
 			t.Errorf("purchase %d: %+v, want rejected %s", i, r, w)
 		}
 	}
-	o, err := store.Get(context.Background(), "dealer-47/11")
+	o, err := store.Get(context.Background(), "dealer-WBZ-47/11")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestDealerInvalidUTF8AndQuantityAreRejectedPerPurchase(t *testing.T) {
 	if r := ans.Results[6]; r.State != string(order.Rejected) {
 		t.Fatalf("an offer the mapping does not know: %+v", r)
 	}
-	for _, id := range []string{"dealer-M\ufffdller-1", "dealer-C-1", "dealer-C-2", "dealer-C-3"} {
+	for _, id := range []string{"dealer-WBZ-M\ufffdller-1", "dealer-WBZ-C-1", "dealer-WBZ-C-2", "dealer-WBZ-C-3"} {
 		if _, err := store.Get(context.Background(), id); err == nil {
 			t.Errorf("%s was stored", id)
 		}

@@ -164,7 +164,7 @@ func (p *Pipeline) build(o Options, res *localaws.Resources) error {
 	pl := plenigo.Settings{BaseURL: p.srv.URL + plenigosim.Prefix, Token: secrets.Ref{Local: scenario.PlenigoToken}, AttemptTimeout: time.Second}
 	var err error
 	if p.Receiver, err = receiver.New(receiver.Config{OrdersTable: table, Mapping: o.Mapping,
-		MarketplaceTokens: secrets.Ref{Local: scenario.MarketplaceToken}, DealerSecrets: secrets.Ref{Local: scenario.DealerSecret}}, deps("receiver")); err != nil {
+		MarketplaceTokens: secrets.Ref{Local: scenario.MarketplaceToken}, DealerKeys: secrets.Ref{Local: scenario.DealerKeys, Whole: true}}, deps("receiver")); err != nil {
 		return err
 	}
 	if p.Enqueuer, err = enqueuer.New(enqueuer.Config{OrdersTable: table, ImportQueueURL: jobs,

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"github.com/orderhub/orderhub/local/scenario"
+	"github.com/orderhub/orderhub/shared/dealerkeys"
 	"strconv"
 	"time"
 
@@ -18,7 +19,7 @@ func MarketplaceRequest(body string) events.APIGatewayV2HTTPRequest {
 		map[string]string{"content-type": "application/json"}, body)
 }
 
-// DealerRequest is a dealer batch signed now with the local secret.
+// DealerRequest is a dealer batch signed now with the local dealer system's key.
 func DealerRequest(body string, now time.Time) events.APIGatewayV2HTTPRequest {
 	id := "msg_" + eventsource.RequestID()
 	sig, err := signature.Sign(scenario.DealerSecret, id, now, []byte(body))
@@ -26,7 +27,7 @@ func DealerRequest(body string, now time.Time) events.APIGatewayV2HTTPRequest {
 		panic(err) // the local secret is a constant that decodes
 	}
 	return httpRequest("POST /dealer-purchases", "/dealer-purchases", nil, map[string]string{"content-type": "application/json",
-		signature.HeaderID: id, signature.HeaderTimestamp: strconv.FormatInt(now.Unix(), 10), signature.HeaderSignature: sig}, body)
+		dealerkeys.HeaderKeyID: scenario.DealerKeyID, signature.HeaderID: id, signature.HeaderTimestamp: strconv.FormatInt(now.Unix(), 10), signature.HeaderSignature: sig}, body)
 }
 
 func httpRequest(routeKey, path string, params, headers map[string]string, body string) events.APIGatewayV2HTTPRequest {

@@ -13,7 +13,11 @@ import (
 const (
 	MarketplaceToken = "local-marketplace-token"
 	DealerSecret     = "whsec_b3JkZXJodWItbG9jYWwtZGVhbGVyLXNpZ25pbmcta2V5"
-	PlenigoToken     = "local-plenigo-token"
+	// DealerKeyID names the local dealer system's key; DealerKeys is the receiver's keys document
+	// with it (shared/dealerkeys): the groups and the externalSystemId prefix the scenario uses.
+	DealerKeyID  = "local-dealer"
+	DealerKeys   = `{"keys":[{"id":"local-dealer","secret":"` + DealerSecret + `","groups":["Nord","Sued","West"],"idPrefix":"WBZ-"}]}`
+	PlenigoToken = "local-plenigo-token"
 	// BonifiqCredentials are the BonifiQ simulator's default Basic credentials, "user:password".
 	BonifiqCredentials = "APIUSER-demo-0001:secret"
 )

@@ -295,7 +295,7 @@ func (s *Stack) environment(fn string, o Options) ([]string, error) {
 		lambdafn.EnvDynamoDBEndpoint + "=" + s.DynamoDB.Endpoint,
 		lambdafn.EnvSQSEndpoint + "=" + s.SQS.Endpoint,
 		receiver.EnvMarketplaceTokens + "=" + scenario.MarketplaceToken,
-		receiver.EnvDealerSigningSecrets + "=" + scenario.DealerSecret,
+		receiver.EnvDealerKeys + "=" + scenario.DealerKeys,
 		plenigo.EnvToken + "=" + envOr(plenigo.EnvToken, scenario.PlenigoToken),
 		bonifiq.EnvCredentials + "=" + scenario.BonifiqCredentials,
 		// Retry delays shrink with the schedules, so a sped-up demo is sped up throughout.

@@ -167,12 +167,20 @@ type Ref struct {
 	// PreviousGrace is how long after a new version is created the previous one is still accepted
 	// (Manager.PreviousGrace); zero accepts the current version only. Local values are all accepted.
 	PreviousGrace time.Duration
+	// Whole takes the local value as one value, not a list: a JSON document has commas of its own.
+	Whole bool
 }
 
 // Source returns the values' source: a Manager for the ARN when one is given, else the local values.
 func (r Ref) Source(api GetSecretValueAPI, log *slog.Logger) Source {
 	if r.ARN != "" {
 		return &Manager{API: api, SecretID: r.ARN, TTL: TTL, PreviousGrace: r.PreviousGrace, Log: log, Now: time.Now}
+	}
+	if r.Whole {
+		if strings.TrimSpace(r.Local) == "" {
+			return Static{}
+		}
+		return Static{r.Local}
 	}
 	return ParseList(r.Local)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/orderhub/orderhub/shared/dealerkeys"
 	"io"
 	"net/http"
 	"os"
@@ -181,6 +182,7 @@ func post(ctx context.Context, client *http.Client, api string, d scenario.Deliv
 		if err != nil {
 			return nil, err
 		}
+		req.Header.Set(dealerkeys.HeaderKeyID, scenario.DealerKeyID)
 		req.Header.Set(signature.HeaderID, id)
 		req.Header.Set(signature.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
 		req.Header.Set(signature.HeaderSignature, sig)

@@ -62,14 +62,14 @@ func runLocal(ctx context.Context, args []string) error {
 	fmt.Printf(`
 orderhub is running. Post to:
   marketplace webhook  POST %[1]s/webhooks/marketplace/%[2]s
-  dealer batches       POST %[1]s/dealer-purchases   (Standard Webhooks signature, secret %[3]s)
+  dealer batches       POST %[1]s/dealer-purchases   (Standard Webhooks signature, key id %[5]s, secret %[3]s)
   plenigo simulator    %[4]s
 Try, in another terminal:
   go run ./local/cmd/orderhub send events/marketplace-purchase.json
   go run ./local/cmd/orderhub send events/dealer-batch.json
   go run ./local/cmd/orderhub trace mkt-221
 Ctrl-C stops everything.
-`, s.APIURL, scenario.MarketplaceToken, scenario.DealerSecret, s.SimURL)
+`, s.APIURL, scenario.MarketplaceToken, scenario.DealerSecret, s.SimURL, scenario.DealerKeyID)
 	<-ctx.Done()
 	fmt.Fprintln(os.Stderr, "\norderhub: stopping")
 	return nil

@@ -20,6 +20,8 @@
 //	orderhub return [WHERE] ORDER_ID --id RETURN_ID [--item PRODUCT=QUANTITY]...
 //	    record a return of a delivered order (everything left when no item is named); its loyalty
 //	    points are reversed
+//	orderhub dealer-key new --id ID --group GROUP... --prefix PREFIX | dealer-key check FILE
+//	    make a dealer system's key with a new secret, or check a dealer keys document
 //	orderhub with-emulators -- CMD [ARGS...]
 //	    start DynamoDB Local and the SQS emulator, run CMD with ORDERHUB_DYNAMODB_ENDPOINT and
 //	    ORDERHUB_SQS_ENDPOINT set, stop them, and exit with CMD's status
@@ -56,6 +58,8 @@ const usage = `usage:
   orderhub cancel [WHERE] ORDER_ID --reason TEXT              record a customer's cancellation
   orderhub return [WHERE] ORDER_ID --id RETURN_ID [--item PRODUCT=QUANTITY]...
                                                               record a return; its points are reversed
+  orderhub dealer-key new --id ID --group GROUP... --prefix PREFIX | check FILE
+                                                              make a dealer system's key; check a keys document
   orderhub with-emulators -- CMD [ARGS...]                    run CMD against fresh local emulators
 
 WHERE (reevaluate, trace, cancel, return): nothing for the running local stack (make local), or
@@ -87,6 +91,8 @@ func main() {
 		err = runCancel(ctx, args)
 	case "return":
 		err = runReturn(ctx, args)
+	case "dealer-key":
+		err = runDealerKey(args)
 	case "with-emulators":
 		code, err = withEmulators(ctx, args)
 	case "-h", "--help", "help":

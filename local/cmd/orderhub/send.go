@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/orderhub/orderhub/local/scenario"
+	"github.com/orderhub/orderhub/shared/dealerkeys"
 	"io"
 	"net/http"
 	"os"
@@ -70,6 +71,7 @@ func runSend(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		req.Header.Set(dealerkeys.HeaderKeyID, scenario.DealerKeyID)
 		req.Header.Set(signature.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
 		req.Header.Set(signature.HeaderSignature, sig)
 	}
