@@ -141,10 +141,14 @@ func TestReadConfigBudgetAndGrace(t *testing.T) {
 	t.Setenv(lambdafn.EnvOrdersTable, "orders")
 	t.Setenv(EnvStoreBudget, "")
 	t.Setenv(EnvRotationGrace, "")
+	t.Setenv(lambdafn.EnvRetentionDays, "")
 	var env envconfig.Reader
 	cfg := ReadConfig(&env)
 	if err := env.Err(); err != nil {
 		t.Fatal(err)
+	}
+	if cfg.Retention != 730*24*time.Hour {
+		t.Fatalf("default retention %s", cfg.Retention)
 	}
 	if cfg.StoreBudget != DefaultStoreBudget || cfg.MarketplaceTokens.PreviousGrace != 24*time.Hour || cfg.DealerKeys.PreviousGrace != 24*time.Hour {
 		t.Fatalf("defaults: budget %s, grace %s/%s", cfg.StoreBudget, cfg.MarketplaceTokens.PreviousGrace, cfg.DealerKeys.PreviousGrace)
@@ -152,10 +156,14 @@ func TestReadConfigBudgetAndGrace(t *testing.T) {
 
 	t.Setenv(EnvStoreBudget, "2s")
 	t.Setenv(EnvRotationGrace, "0")
+	t.Setenv(lambdafn.EnvRetentionDays, "0")
 	env = envconfig.Reader{}
 	cfg = ReadConfig(&env)
 	if err := env.Err(); err != nil {
 		t.Fatal(err)
+	}
+	if cfg.Retention != 0 {
+		t.Fatalf("retention 0 days: %s", cfg.Retention)
 	}
 	if cfg.StoreBudget != 2*time.Second || cfg.MarketplaceTokens.PreviousGrace != 0 || cfg.DealerKeys.PreviousGrace != 0 {
 		t.Fatalf("set: budget %s, grace %s/%s", cfg.StoreBudget, cfg.MarketplaceTokens.PreviousGrace, cfg.DealerKeys.PreviousGrace)

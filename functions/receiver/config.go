@@ -43,6 +43,8 @@ type Config struct {
 	DealerKeys        secrets.Ref
 	// StoreBudget bounds the store calls of one request; zero means DefaultStoreBudget.
 	StoreBudget time.Duration
+	// Retention is how long orders are kept after receipt (intake.Service.Retention); zero: no end.
+	Retention time.Duration
 }
 
 // ReadConfig reads the configuration from the environment.
@@ -54,6 +56,7 @@ func ReadConfig(env *envconfig.Reader) Config {
 		MarketplaceTokens: secrets.Ref{ARN: env.Or(EnvMarketplaceTokenARN, ""), Local: env.Or(EnvMarketplaceTokens, ""), PreviousGrace: grace},
 		DealerKeys:        secrets.Ref{ARN: env.Or(EnvDealerKeysARN, ""), Local: env.Or(EnvDealerKeys, ""), PreviousGrace: grace, Whole: true},
 		StoreBudget:       env.Duration(EnvStoreBudget, DefaultStoreBudget),
+		Retention:         lambdafn.ReadRetention(env),
 	}
 }
 
@@ -62,6 +65,9 @@ func ReadConfig(env *envconfig.Reader) Config {
 func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 	if cfg.OrdersTable == "" {
 		return nil, fmt.Errorf("receiver: the Orders table is required")
+	}
+	if cfg.Retention < 0 {
+		return nil, fmt.Errorf("receiver: the retention %s is negative", cfg.Retention)
 	}
 	if cfg.StoreBudget < 0 {
 		return nil, fmt.Errorf("receiver: the store budget %s is negative", cfg.StoreBudget)
@@ -74,7 +80,7 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 		}
 	}
 	return &Handler{
-		Intake:            &intake.Service{Orders: dynamostore.New(d.DynamoDB, cfg.OrdersTable), Mapping: m},
+		Intake:            &intake.Service{Orders: dynamostore.New(d.DynamoDB, cfg.OrdersTable), Mapping: m, Retention: cfg.Retention},
 		MarketplaceTokens: cfg.MarketplaceTokens.Source(d.Secrets, d.Log),
 		DealerKeys:        cfg.DealerKeys.Source(d.Secrets, d.Log),
 		StoreBudget:       cfg.StoreBudget,

@@ -34,6 +34,9 @@ type Config struct {
 	// ClaimTTL is how long a worker's claim on an order's import holds; UncertainAfter how long
 	// after an uncertain import plenigo may still be processing it (importing.Importer).
 	ClaimTTL, UncertainAfter time.Duration
+	// Retention is how long a customer record (an email and its plenigo id) is kept after the
+	// customer's last order (ORDER_RETENTION_DAYS); zero keeps it.
+	Retention time.Duration
 }
 
 // ReadConfig reads the configuration from the environment.
@@ -47,6 +50,7 @@ func ReadConfig(env *envconfig.Reader) Config {
 		RetryCap:          env.Duration(EnvRetryCap, importing.RetryCap),
 		ClaimTTL:          env.Duration(EnvClaimTTL, importing.DefaultClaimTTL),
 		UncertainAfter:    env.Duration(EnvUncertainAfter, importing.DefaultUncertainAfter),
+		Retention:         lambdafn.ReadRetention(env),
 	}
 }
 
@@ -57,7 +61,7 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 	}
 	store := dynamostore.New(d.DynamoDB, cfg.OrdersTable)
 	return &Handler{
-		Importer: &importing.Importer{Orders: store, Customers: &importing.CachedCustomers{Next: importing.StoredCustomers{Records: store}},
+		Importer: &importing.Importer{Orders: store, Customers: &importing.CachedCustomers{Next: importing.StoredCustomers{Records: store, Retention: cfg.Retention}},
 			Plenigo: cfg.Plenigo.Client(d.Secrets, d.HTTP, d.Log), Now: time.Now, Log: d.Log,
 			MaxItemsPerCall: cfg.MaxItemsPerImport, RetryBase: cfg.RetryBase, RetryCap: cfg.RetryCap,
 			ClaimTTL: cfg.ClaimTTL, UncertainAfter: cfg.UncertainAfter},

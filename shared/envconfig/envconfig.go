@@ -56,5 +56,15 @@ func (r *Reader) Int(name string, fallback int) int {
 	return n
 }
 
+// Days returns a whole number of days (0 or more) as a duration, or fallback days when unset.
+func (r *Reader) Days(name string, fallback int) time.Duration {
+	n := r.Int(name, fallback)
+	if n < 0 {
+		r.errs = append(r.errs, fmt.Errorf("%s=%d is negative; give 0 or more days", name, n))
+		n = 0
+	}
+	return time.Duration(n) * 24 * time.Hour
+}
+
 // Err returns every problem found so far.
 func (r *Reader) Err() error { return errors.Join(r.errs...) }

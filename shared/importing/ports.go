@@ -17,7 +17,12 @@ type CustomerRecord struct {
 	WBZMarks  map[string]bool `json:"wbzMarks,omitempty"` // the "group|number" mark set (plenigo keeps one)
 	// WBZAddresses are the WBZ delivery addresses created for the customer, by content.
 	WBZAddresses map[string]int64 `json:"wbzAddresses,omitempty"`
+	// RetainUntil is when the record is deleted (StoredCustomers.Retention); zero keeps it.
+	RetainUntil time.Time `json:"retainUntil,omitzero"`
 }
+
+// ExpiresAt implements records.Expiring.
+func (c CustomerRecord) ExpiresAt() time.Time { return c.RetainUntil }
 
 // Customers stores CustomerRecords by email.
 type Customers interface {

@@ -3,6 +3,7 @@ package importing
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/orderhub/orderhub/shared/records"
 )
@@ -13,8 +14,14 @@ const (
 	kindCheckpoint = "CHECKPOINT"
 )
 
-// StoredCustomers keeps CustomerRecords in a records.Store, by email.
-type StoredCustomers struct{ Records records.Store }
+// StoredCustomers keeps CustomerRecords in a records.Store, by email. With a Retention, each save
+// marks the record (an email and its plenigo id: personal data) to be deleted that long after the
+// customer's last order.
+type StoredCustomers struct {
+	Records   records.Store
+	Retention time.Duration
+	Now       func() time.Time // nil: time.Now
+}
 
 // GetCustomer implements Customers.
 func (s StoredCustomers) GetCustomer(ctx context.Context, email string) (CustomerRecord, error) {
@@ -27,6 +34,13 @@ func (s StoredCustomers) GetCustomer(ctx context.Context, email string) (Custome
 
 // PutCustomer implements Customers. The record is true whoever wrote it last, so no version check.
 func (s StoredCustomers) PutCustomer(ctx context.Context, c CustomerRecord) error {
+	if s.Retention > 0 {
+		now := time.Now
+		if s.Now != nil {
+			now = s.Now
+		}
+		c.RetainUntil = now().Add(s.Retention).UTC()
+	}
 	return s.Records.Save(ctx, kindCustomer, c.Email, c, records.Any)
 }
 

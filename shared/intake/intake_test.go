@@ -151,3 +151,23 @@ func TestDealerDeliveryAddress(t *testing.T) {
 		t.Fatalf("an address without a town: %+v", e)
 	}
 }
+
+func TestAcceptedOrdersAreRetainedForTheConfiguredTime(t *testing.T) {
+	svc := newService(t)
+	svc.Retention = 30 * 24 * time.Hour
+	o, err := ParseMarketplace([]byte(`{"id":"evt_r","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"r@example.com"},
+		"order":{"id":"5150","orderItems":[{"itemVariationId":"1338","quantity":1,"priceGross":49}]}}}`), fuzzAt, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Accept(t.Context(), o, by); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := svc.Orders.Get(t.Context(), "mkt-5150")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fuzzAt.Add(30 * 24 * time.Hour); !stored.RetainUntil.Equal(want) {
+		t.Fatalf("RetainUntil %v, want %v", stored.RetainUntil, want)
+	}
+}

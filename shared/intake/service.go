@@ -14,6 +14,9 @@ import (
 type Service struct {
 	Orders  order.Repository
 	Mapping *mapping.Config
+	// Retention is how long after receipt an order and its history are kept (order.RetainUntil);
+	// zero keeps them.
+	Retention time.Duration
 }
 
 // MaxItems bounds the items of one purchase; plenigo imports each item as an order of its own.
@@ -38,6 +41,9 @@ func (s *Service) Accept(ctx context.Context, o *order.Order, by order.Actor) (O
 		return Outcome{}, &InputError{Code: "too_many_items", Field: "items", Message: fmt.Sprintf("holds %d items; at most %d per purchase", len(o.Items), MaxItems)}
 	}
 	o.Digest = o.Fingerprint()
+	if s.Retention > 0 {
+		o.RetainUntil = o.ReceivedAt.Add(s.Retention).UTC()
+	}
 	if err := s.Mapping.Apply(o); err != nil {
 		var u *mapping.Unmappable
 		if !errors.As(err, &u) {

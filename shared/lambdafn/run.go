@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -26,7 +27,18 @@ const (
 	EnvOrdersTable      = "ORDERS_TABLE"               // the template's Globals give it to every function
 	EnvDynamoDBEndpoint = "ORDERHUB_DYNAMODB_ENDPOINT" // local runs only
 	EnvSQSEndpoint      = "ORDERHUB_SQS_ENDPOINT"      // local runs only
+	// EnvRetentionDays is how many days orders, and the personal data kept for them, are kept
+	// (0: without end); the template's Globals give it to every function.
+	EnvRetentionDays = "ORDER_RETENTION_DAYS"
 )
+
+// DefaultRetentionDays is the retention unless ORDER_RETENTION_DAYS says otherwise.
+const DefaultRetentionDays = 730
+
+// ReadRetention reads ORDER_RETENTION_DAYS.
+func ReadRetention(env *envconfig.Reader) time.Duration {
+	return env.Days(EnvRetentionDays, DefaultRetentionDays)
+}
 
 // Deps are the clients a handler is built on. In AWS, Run builds them once per execution
 // environment; the local pipeline builds them on the emulators and simulators.

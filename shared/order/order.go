@@ -57,6 +57,9 @@ type Order struct {
 	// Returns are the return events after delivery, oldest first.
 	Returns       []Return      `json:"returns,omitempty"`
 	SourceDetails SourceDetails `json:"sourceDetails,omitempty"`
+	// RetainUntil is when the order and its history are deleted, personal data included (the
+	// deployment's retention counted from receipt); zero keeps them. Set once, when it is taken.
+	RetainUntil time.Time `json:"retainUntil,omitzero"`
 
 	ReceivedAt time.Time `json:"receivedAt"`
 	UpdatedAt  time.Time `json:"updatedAt"`

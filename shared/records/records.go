@@ -25,6 +25,10 @@ type Store interface {
 	ReleaseLease(ctx context.Context, name, owner string) error
 }
 
+// Expiring is a record value that should be deleted at a time: a store that can (DynamoDB's TTL)
+// marks the saved record to go then; a zero time keeps it.
+type Expiring interface{ ExpiresAt() time.Time }
+
 // Any is the version that makes Save skip its check.
 const Any = -1
 

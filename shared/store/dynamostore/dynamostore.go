@@ -27,7 +27,7 @@ const (
 	AttrDoc       = "doc"       // the order (or history entry) as JSON
 	AttrWorkState = "workState" // set only while the state needs work: the sparse index's key
 	AttrWorkSince = "workSince" // last change, RFC 3339 with fixed nanoseconds: the index's sort key
-	AttrExpiresAt = "expiresAt" // TTL, epoch seconds, for transient items
+	AttrExpiresAt = "expiresAt" // TTL, epoch seconds: leases, and every item of an order with RetainUntil
 	IndexWork     = "work"
 
 	SKOrder       = "ORDER"
@@ -220,6 +220,8 @@ func (s *Store) writes(o *order.Order, known int, before map[order.TrackName]ord
 		item[AttrWorkState] = &types.AttributeValueMemberS{Value: string(o.State)}
 		item[AttrWorkSince] = &types.AttributeValueMemberS{Value: sortableTime(o.UpdatedAt)}
 	}
+	retain := retention(o)
+	retain(item)
 	put := &types.Put{TableName: &s.table, Item: item}
 	if cond != nil {
 		put.ConditionExpression = cond.ConditionExpression
@@ -237,18 +239,31 @@ func (s *Store) writes(o *order.Order, known int, before map[order.TrackName]ord
 		if err != nil {
 			return nil, fmt.Errorf("encode history of order %s: %w", o.ID, err)
 		}
+		h := map[string]types.AttributeValue{
+			AttrPK:  &types.AttributeValueMemberS{Value: o.ID},
+			AttrSK:  &types.AttributeValueMemberS{Value: HistoryKey(e.Seq)},
+			AttrDoc: &types.AttributeValueMemberS{Value: string(ev)},
+		}
+		retain(h)
 		items = append(items, types.TransactWriteItem{Put: &types.Put{
-			TableName: &s.table,
-			Item: map[string]types.AttributeValue{
-				AttrPK:  &types.AttributeValueMemberS{Value: o.ID},
-				AttrSK:  &types.AttributeValueMemberS{Value: HistoryKey(e.Seq)},
-				AttrDoc: &types.AttributeValueMemberS{Value: string(ev)},
-			},
+			TableName:                &s.table,
+			Item:                     h,
 			ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
 			ExpressionAttributeNames: map[string]string{"#pk": AttrPK},
 		}})
 	}
 	return items, nil
+}
+
+// retention returns what marks an item of the order for DynamoDB's TTL deletion at the order's
+// RetainUntil: the order item, every history entry and every track index item carry the same
+// time, so the order goes as a whole. Without RetainUntil it marks nothing.
+func retention(o *order.Order) func(map[string]types.AttributeValue) {
+	if o.RetainUntil.IsZero() {
+		return func(map[string]types.AttributeValue) {}
+	}
+	at := &types.AttributeValueMemberN{Value: strconv.FormatInt(o.RetainUntil.Unix(), 10)}
+	return func(item map[string]types.AttributeValue) { item[AttrExpiresAt] = at }
 }
 
 // HistoryKey is the sort key of history entry seq; zero-padded so entries sort in order.

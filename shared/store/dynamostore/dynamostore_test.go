@@ -1,7 +1,13 @@
 package dynamostore_test
 
 import (
+	"strconv"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orderhub/orderhub/local/localaws"
 	"github.com/orderhub/orderhub/shared/order"
@@ -41,4 +47,88 @@ func TestRecordsContract(t *testing.T) {
 		db, table, _ := localaws.TestTable(t, "OrdersTable")
 		return dynamostore.New(db, table)
 	})
+}
+
+// TestRetainedOrdersExpireAsAWhole: an order with RetainUntil marks its order item, every history
+// entry and its waiting track's index item for the table's TTL at that time, also when another
+// writer (who knows no retention) adds to it later; an order without it marks nothing.
+func TestRetainedOrdersExpireAsAWhole(t *testing.T) {
+	db, table, _ := localaws.TestTable(t, "OrdersTable")
+	s := dynamostore.New(db, table)
+	ctx := t.Context()
+	kept, _ := order.New(order.SourceMarketplace, "kept", storetestTime, order.Actor{Function: "test"})
+	retained, _ := order.New(order.SourceMarketplace, "retained", storetestTime, order.Actor{Function: "test"})
+	retained.RetainUntil = storetestTime.Add(730 * 24 * time.Hour)
+	for _, o := range []*order.Order{kept, retained} {
+		if err := s.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	due := order.NewMachine("retention-test", []order.TrackState{"DUE"}, map[order.TrackState]order.TrackFacts{"DUE": {NeedsWork: true}})
+	if _, err := s.Update(ctx, retained.ID, func(o *order.Order) error {
+		if err := o.MoveTo(order.Queued, order.Change{At: storetestTime.Add(time.Minute)}); err != nil {
+			return err
+		}
+		return o.MoveTrack(due, "DUE", order.Change{At: storetestTime.Add(time.Minute)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := strconv.FormatInt(retained.RetainUntil.Unix(), 10)
+	for _, id := range []string{kept.ID, retained.ID} {
+		out, err := db.Query(ctx, &dynamodb.QueryInput{TableName: &table, KeyConditionExpression: aws.String("pk = :id"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberS{Value: id}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, item := range out.Items {
+			sk := item[dynamostore.AttrSK].(*types.AttributeValueMemberS).Value
+			got, has := item[dynamostore.AttrExpiresAt].(*types.AttributeValueMemberN)
+			switch {
+			case id == kept.ID && has:
+				t.Errorf("%s %s expires at %s without a retention", id, sk, got.Value)
+			case id == retained.ID && (!has || got.Value != want):
+				t.Errorf("%s %s: expiresAt %v, want %s", id, sk, got, want)
+			}
+		}
+		if id == retained.ID && len(out.Items) != 5 { // the order, three history entries, the track's item
+			t.Errorf("%s has %d items, want 5", id, len(out.Items))
+		}
+	}
+}
+
+type expiring struct{ At time.Time }
+
+func (e expiring) ExpiresAt() time.Time { return e.At }
+
+// TestExpiringRecordsAreMarkedForTTL: a record value that says when it expires is marked for the
+// table's TTL by both kinds of save; one that does not is kept.
+func TestExpiringRecordsAreMarkedForTTL(t *testing.T) {
+	db, table, _ := localaws.TestTable(t, "OrdersTable")
+	s := dynamostore.New(db, table)
+	at := storetestTime.Add(time.Hour)
+	if err := s.Save(t.Context(), "TEST", "checked", expiring{at}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Save(t.Context(), "TEST", "unchecked", expiring{at}, records.Any); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Save(t.Context(), "TEST", "kept", struct{}{}, records.Any); err != nil {
+		t.Fatal(err)
+	}
+	out, err := db.Scan(t.Context(), &dynamodb.ScanInput{TableName: &table})
+	if err != nil {
+		t.Fatal(err)
+	}
+	marked := 0
+	for _, item := range out.Items {
+		if v, ok := item[dynamostore.AttrExpiresAt].(*types.AttributeValueMemberN); ok {
+			marked++
+			if v.Value != strconv.FormatInt(at.Unix(), 10) {
+				t.Errorf("expiresAt %s, want %d", v.Value, at.Unix())
+			}
+		}
+	}
+	if len(out.Items) != 3 || marked != 2 {
+		t.Fatalf("%d items, %d marked; want 3 and 2", len(out.Items), marked)
+	}
 }

@@ -48,14 +48,24 @@ func (s *Store) Save(ctx context.Context, kind, k string, v any, version int) er
 	if err != nil {
 		return err
 	}
+	var expires types.AttributeValue
+	if e, ok := v.(records.Expiring); ok && !e.ExpiresAt().IsZero() {
+		expires = &types.AttributeValueMemberN{Value: strconv.FormatInt(e.ExpiresAt().Unix(), 10)}
+	}
 	if version == records.Any {
 		// The version counts on from whatever is there, so readers holding an older one go stale.
-		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.table, Key: recordKey(kind, k),
+		in := &dynamodb.UpdateItemInput{TableName: &s.table, Key: recordKey(kind, k),
 			UpdateExpression:         aws.String("SET #doc = :doc ADD #v :one"),
 			ExpressionAttributeNames: map[string]string{"#doc": AttrDoc, "#v": AttrVersion},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":doc": &types.AttributeValueMemberS{Value: string(doc)}, ":one": num(1)},
-		})
+		}
+		if expires != nil {
+			in.UpdateExpression = aws.String("SET #doc = :doc, #exp = :exp ADD #v :one")
+			in.ExpressionAttributeNames["#exp"] = AttrExpiresAt
+			in.ExpressionAttributeValues[":exp"] = expires
+		}
+		_, err := s.db.UpdateItem(ctx, in)
 		if err != nil {
 			return fmt.Errorf("save %s record: %w", kind, err)
 		}
@@ -63,6 +73,9 @@ func (s *Store) Save(ctx context.Context, kind, k string, v any, version int) er
 	}
 	item := recordKey(kind, k)
 	item[AttrDoc] = &types.AttributeValueMemberS{Value: string(doc)}
+	if expires != nil {
+		item[AttrExpiresAt] = expires
+	}
 	in := &dynamodb.PutItemInput{TableName: &s.table, Item: item}
 	switch version {
 	case 0:

@@ -56,6 +56,7 @@ func (s *Store) trackWrites(o *order.Order, before map[order.TrackName]order.Tra
 		k[AttrDoc] = &types.AttributeValueMemberS{Value: string(doc)}
 		k[AttrWorkState] = &types.AttributeValueMemberS{Value: trackWorkKey(name, t.State)}
 		k[AttrWorkSince] = &types.AttributeValueMemberS{Value: sortableTime(t.Since)}
+		retention(o)(k)
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: k}})
 	}
 	return items, nil
