@@ -3,6 +3,7 @@ package receiver
 import (
 	"context"
 	"encoding/json"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"io"
 	"log/slog"
 	"net/http"
@@ -201,5 +202,30 @@ func TestNewWiresBudgetAndGrace(t *testing.T) {
 	}
 	if h, err := New(Config{OrdersTable: "orders", Mapping: m}, d); err != nil || h.storeBudget() != DefaultStoreBudget {
 		t.Errorf("no budget configured: %v, %v", h, err)
+	}
+}
+
+// unreachableSecrets answers nothing until the caller gives up, as Secrets Manager out of reach.
+type unreachableSecrets struct{}
+
+func (unreachableSecrets) GetSecretValue(ctx context.Context, _ *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestAColdSecretCacheAndAnUnreachableSecretsManagerAre503: the first request of a fresh execution
+// environment, with Secrets Manager out of reach, is answered 503 with Retry-After within the
+// secret read's timeout, not held until the function times out.
+func TestAColdSecretCacheAndAnUnreachableSecretsManagerAre503(t *testing.T) {
+	h := newHandler(t, &stalledRepo{})
+	const fetch = 300 * time.Millisecond
+	for _, name := range []string{"marketplace-purchase.json", "dealer-batch.json"} {
+		m := &secrets.Manager{API: unreachableSecrets{}, SecretID: "s", TTL: time.Minute, Now: time.Now, FetchTimeout: fetch, Log: h.Log}
+		h.MarketplaceTokens, h.DealerKeys = m, m
+		resp, took := handleWithin(t, h, fixture(t, name), 20*time.Second)
+		assertRetryLater(t, resp)
+		if took >= 10*time.Second {
+			t.Errorf("%s: held for %s by a secret read that times out after %s", name, took, fetch)
+		}
 	}
 }

@@ -63,8 +63,11 @@ type Manager struct {
 	// accepted. Zero (or less) accepts the current version only. When Secrets Manager does not say
 	// when the current version was created, the previous one is not accepted.
 	PreviousGrace time.Duration
-	Log           *slog.Logger
-	Now           func() time.Time
+	// FetchTimeout bounds one read of Secrets Manager (both versions); zero means
+	// DefaultFetchTimeout. A read that takes longer fails, and the cached values, if any, are served.
+	FetchTimeout time.Duration
+	Log          *slog.Logger
+	Now          func() time.Time
 
 	mu      sync.Mutex
 	cached  *versions
@@ -118,6 +121,12 @@ func (m *Manager) logger() *slog.Logger {
 }
 
 func (m *Manager) fetch(ctx context.Context) (*versions, error) {
+	timeout := m.FetchTimeout
+	if timeout <= 0 {
+		timeout = DefaultFetchTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	v := &versions{}
 	for _, stage := range []string{"AWSCURRENT", "AWSPREVIOUS"} {
 		out, err := m.API.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &m.SecretID, VersionStage: aws.String(stage)})
@@ -142,6 +151,11 @@ func (m *Manager) fetch(ctx context.Context) (*versions, error) {
 	v.values = slices.Clip(v.values)
 	return v, nil
 }
+
+// DefaultFetchTimeout bounds a read of Secrets Manager: it answers in milliseconds, so seconds mean
+// it is unreachable, and a request waiting on it is better answered "retry" than held until the
+// function times out.
+const DefaultFetchTimeout = 3 * time.Second
 
 // TTL is how long fetched secrets are trusted before they are read again, so a rotation reaches
 // warm functions within minutes.

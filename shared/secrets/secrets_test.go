@@ -158,3 +158,36 @@ func TestParseList(t *testing.T) {
 		t.Fatal("an empty list yields values")
 	}
 }
+
+// hangingSM answers nothing until the caller gives up, as an unreachable Secrets Manager does.
+type hangingSM struct{}
+
+func (hangingSM) GetSecretValue(ctx context.Context, _ *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func TestAHangingReadIsCutOffAtTheFetchTimeout(t *testing.T) {
+	m := &Manager{API: hangingSM{}, SecretID: "s", TTL: time.Minute, Now: time.Now, FetchTimeout: 50 * time.Millisecond, Log: discard}
+	done := make(chan error, 1)
+	go func() { _, err := m.Values(context.Background()); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("a cold cache and a hanging read: %v, want the deadline", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a cold cache waited on a hanging Secrets Manager for 5 s")
+	}
+	// With a cache, the values last read are served instead.
+	now := time.Unix(0, 0)
+	warm := &Manager{API: &fakeSM{versions: map[string]string{"AWSCURRENT": "v1"}}, SecretID: "s", TTL: time.Minute,
+		Now: func() time.Time { return now }, FetchTimeout: 50 * time.Millisecond, Log: discard}
+	if _, err := warm.Values(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	warm.API, now = hangingSM{}, now.Add(2*time.Minute)
+	if v, err := warm.Values(context.Background()); err != nil || !slices.Equal(v, []string{"v1"}) {
+		t.Fatalf("a warm cache and a hanging read: %v %v", v, err)
+	}
+}
