@@ -81,17 +81,31 @@ func (s *Service) known(ctx context.Context, o *order.Order) (Outcome, error) {
 // RECEIVED so it is imported like a new one. It reports whether the order moved; an order in any
 // other state is left alone.
 func (s *Service) Reevaluate(ctx context.Context, id string, at time.Time, by order.Actor) (bool, error) {
+	return s.reenter(ctx, id, order.Rejected, at, by, "mapping now complete")
+}
+
+// Replay sends an IMPORT_FAILED order through the import again, after a fix at plenigo or in the
+// mapping: the mapping is applied anew and the order moves back to RECEIVED, from where the stream
+// hands it to the import like a new one. It reports false, changing nothing, for an order in another
+// state or one that does not map now. plenigo keys the import by the order id, so a second replay,
+// or a replay of an order plenigo has after all, imports nothing twice.
+func (s *Service) Replay(ctx context.Context, id string, at time.Time, by order.Actor) (bool, error) {
+	return s.reenter(ctx, id, order.ImportFailed, at, by, "replayed")
+}
+
+// reenter moves an order in state from back to RECEIVED when the mapping applies to it now.
+func (s *Service) reenter(ctx context.Context, id string, from order.State, at time.Time, by order.Actor, reason string) (bool, error) {
 	moved := false
 	_, err := s.Orders.Update(ctx, id, func(o *order.Order) error {
 		moved = false
-		if o.State != order.Rejected {
+		if o.State != from {
 			return order.ErrNoChange
 		}
 		if err := s.Mapping.Apply(o); err != nil {
 			return order.ErrNoChange
 		}
 		moved = true
-		return o.MoveTo(order.Received, order.Change{At: at, By: by, Reason: "mapping now complete"})
+		return o.MoveTo(order.Received, order.Change{At: at, By: by, Reason: reason})
 	})
 	if err != nil {
 		return false, fmt.Errorf("re-evaluate order %s: %w", id, err)

@@ -31,7 +31,7 @@ var Machine = order.NewMachine(Track, []order.TrackState{AwardDue, NotEligible},
 	PartlyReversed: {Next: []order.TrackState{ReversalDue}},
 	Reversed:       {},
 	NotEligible:    {},
-	Failed:         {Next: []order.TrackState{AwardDue, ReversalDue}, NeedsWork: true},
+	Failed:         {Next: []order.TrackState{AwardDue, ReversalDue}, NeedsWork: true, NeedsPerson: true},
 })
 
 // Due lists the states the pusher works on.

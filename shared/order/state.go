@@ -38,6 +38,8 @@ type facts struct {
 	awaitsSubmission bool
 	// awaitsConfirmation: plenigo may have the import; its log or a lookup can confirm it.
 	awaitsConfirmation bool
+	// needsPerson: only a person can move the order on (a mapping fix, a replay, a decision).
+	needsPerson bool
 }
 
 // lifecycle is the state machine, in life order.
@@ -46,15 +48,15 @@ var lifecycle = []struct {
 	facts
 }{
 	{Received, facts{next: []State{Queued, Rejected, Cancelled}, needsWork: true}},
-	{Rejected, facts{next: []State{Received, Cancelled}, settled: true, needsWork: true}},
+	{Rejected, facts{next: []State{Received, Cancelled}, settled: true, needsWork: true, needsPerson: true}},
 	{Queued, facts{next: []State{ImportSubmitted, Imported, Retrying, ImportFailed, Cancelled}, needsWork: true, awaitsSubmission: true, awaitsConfirmation: true}},
 	{Retrying, facts{next: []State{ImportSubmitted, Imported, Retrying, ImportFailed, Cancelled}, needsWork: true, awaitsSubmission: true, awaitsConfirmation: true}},
 	{ImportSubmitted, facts{next: []State{Imported, ImportFailed, Cancelled}, needsWork: true, awaitsConfirmation: true}},
-	{ImportFailed, facts{next: []State{Queued, Cancelled}, settled: true, needsWork: true}},
+	{ImportFailed, facts{next: []State{Received, Queued, Cancelled}, settled: true, needsWork: true, needsPerson: true}},
 	{Imported, facts{next: []State{Fulfilled, Cancelled}, settled: true}},
 	{Fulfilled, facts{next: []State{CancelRefused, Returned}, settled: true}},
 	{Cancelled, facts{settled: true}},
-	{CancelRefused, facts{next: []State{Returned}, settled: true}},
+	{CancelRefused, facts{next: []State{Returned}, settled: true, needsWork: true, needsPerson: true}},
 	{Returned, facts{next: []State{Returned}, settled: true}}, // a further return of what is left
 }
 
@@ -97,6 +99,20 @@ func (s State) Settled() bool { return factsOf[s].settled }
 // NeedsWork reports whether the system or an operator still has to act on an order in this state
 // without an outside event.
 func (s State) NeedsWork() bool { return factsOf[s].needsWork }
+
+// NeedsPerson reports whether only a person can move an order in this state on.
+func (s State) NeedsPerson() bool { return factsOf[s].needsPerson }
+
+// NeedingPerson lists the states only a person moves on, in life order.
+func NeedingPerson() []State {
+	var out []State
+	for _, s := range lifecycle {
+		if s.needsPerson {
+			out = append(out, s.State)
+		}
+	}
+	return out
+}
 
 // InFlight lists the states a running pipeline moves on by itself: the unsettled ones.
 func InFlight() []State {

@@ -3,6 +3,8 @@ package order
 import (
 	"fmt"
 	"maps"
+	"slices"
+	"sync"
 	"time"
 )
 
@@ -39,6 +41,9 @@ type TrackFacts struct {
 	// NeedsWork: orderhub still has to call the partner; the store indexes the track so a sweep is
 	// one query.
 	NeedsWork bool
+	// NeedsPerson: only a person moves the track on (a partner refused for good); it needs work too,
+	// so operators find it in the same index.
+	NeedsPerson bool
 }
 
 // Machine is a partner track's state machine. Each partner package declares one with NewMachine.
@@ -52,6 +57,11 @@ type Machine struct {
 // facts. It panics on a machine that names a state it does not define, so a typo fails at start-up.
 func NewMachine(name TrackName, initial []TrackState, states map[TrackState]TrackFacts) *Machine {
 	m := &Machine{name: name, initial: initial, states: states}
+	for s, f := range states {
+		if f.NeedsPerson && !f.NeedsWork {
+			panic(fmt.Sprintf("track %s: %s needs a person but not work, so no index would list it", name, s))
+		}
+	}
 	for _, s := range initial {
 		if _, ok := states[s]; !ok {
 			panic(fmt.Sprintf("track %s: initial state %s is not defined", name, s))
@@ -64,7 +74,40 @@ func NewMachine(name TrackName, initial []TrackState, states map[TrackState]Trac
 			}
 		}
 	}
+	machinesMu.Lock()
+	machines[name] = m
+	machinesMu.Unlock()
 	return m
+}
+
+// machines are the declared tracks, by name, so operators' tools can list what needs a person
+// across every partner without knowing them.
+var (
+	machinesMu sync.Mutex
+	machines   = map[TrackName]*Machine{}
+)
+
+// Machines returns the declared tracks' machines, by name.
+func Machines() []*Machine {
+	machinesMu.Lock()
+	defer machinesMu.Unlock()
+	out := make([]*Machine, 0, len(machines))
+	for _, n := range slices.Sorted(maps.Keys(machines)) {
+		out = append(out, machines[n])
+	}
+	return out
+}
+
+// NeedingPerson lists the machine's states only a person moves on.
+func (m *Machine) NeedingPerson() []TrackState {
+	var out []TrackState
+	for s, f := range m.states {
+		if f.NeedsPerson {
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Name returns the track's name.
