@@ -65,8 +65,7 @@ func runDemo(ctx context.Context, args []string) (int, error) {
 	}
 	took := time.Since(sent)
 
-	// The customers' second thoughts: the unmapped orders are cancelled (they never reached plenigo,
-	// so they earn nothing), and every 20th delivered marketplace order comes back.
+	// The customers' second thoughts: every 20th delivered marketplace order comes back.
 	afterthoughts(ctx, s, plan, orders)
 	loyaltyCtx, cancel := context.WithTimeout(ctx, *wait)
 	if err := pipeline.WaitLoyalty(loyaltyCtx, s.Orders, plan.Orders); err != nil {
@@ -95,8 +94,7 @@ func runDemo(ctx context.Context, args []string) (int, error) {
 		}
 		if o != nil {
 			totals[o.State]++
-			// An unmapped order is REJECTED, then cancelled by the scenario's afterthoughts.
-			if plan.Unmapped[id] != (o.State == order.Rejected || o.State == order.Cancelled) {
+			if plan.Unmapped[id] != (o.State == order.Rejected) {
 				wrong++
 			}
 		}
@@ -131,6 +129,12 @@ func runDemo(ctx context.Context, args []string) (int, error) {
 	pointsWrong := printLoyalty(s, plan, orders)
 	fmt.Printf("stack ready in %.1fs; from the first delivery to every order settled: %.1fs; whole demo %.1fs\n", ready.Seconds(), took.Seconds(), time.Since(began).Seconds())
 	printFunctions(s)
+	fmt.Println("\norderhub failed: what needs a person")
+	if needs, err := operator.Failed(ctx, s.Orders, operator.Selection{}, time.Now()); err != nil {
+		fmt.Fprintln(os.Stderr, "orderhub:", err)
+	} else {
+		operator.PrintFailed(os.Stdout, needs, time.Now())
+	}
 	if lost+dup+dupCustomers+unsettled+wrong+len(failures)+pointsWrong > 0 {
 		return 1, errors.New("the demo found lost, duplicated or unsettled orders, or points that are not what they should be")
 	}
@@ -294,18 +298,14 @@ func dash(s string) string {
 	return s
 }
 
-// afterthoughts cancels the orders that could not be mapped and returns every 20th delivered
-// marketplace order, as operators record them (shared/operator).
+// afterthoughts returns every 20th delivered marketplace order, as an operator records it
+// (shared/operator).
 func afterthoughts(ctx context.Context, s *stack.Stack, plan scenario.Plan, orders map[string]*order.Order) {
 	delivered := 0
 	for _, id := range plan.Orders {
 		o := orders[id]
 		switch {
 		case o == nil:
-		case o.State == order.Rejected:
-			if _, err := operator.Cancel(ctx, io.Discard, s.Orders, id, "the customer withdrew", nil); err != nil {
-				fmt.Fprintln(os.Stderr, "orderhub: cancel:", err)
-			}
 		case o.State == order.Fulfilled && o.Source == order.SourceMarketplace:
 			if delivered++; delivered%20 == 0 {
 				if err := operator.Return(ctx, io.Discard, s.Orders, id, order.Return{ID: "R-" + id}, nil); err != nil {

@@ -14,6 +14,11 @@
 //	    that map now go back to RECEIVED
 //	orderhub trace [WHERE] ORDER_ID
 //	    print one order's history
+//	orderhub failed [WHERE] [--state S,…] [--source SRC] [--reason TEXT] [--since DURATION] [--json]
+//	    every order that needs a person, grouped by what it waits for, newest first
+//	orderhub replay [WHERE] (ORDER_ID... | --state S,… [--source] [--reason] [--since]) [--dry-run] [--yes]
+//	    move those orders on again after a fix (re-map and import again, retry a partner's step); at
+//	    most 5,000 at once; recorded in each order's history with who ran it
 //	orderhub cancel [WHERE] ORDER_ID --reason TEXT
 //	    record a customer's cancellation: CANCELLED before plenigo has the order, CANCEL_REFUSED once
 //	    delivered; refused while plenigo may have it
@@ -26,7 +31,7 @@
 //	    start DynamoDB Local and the SQS emulator, run CMD with ORDERHUB_DYNAMODB_ENDPOINT and
 //	    ORDERHUB_SQS_ENDPOINT set, stop them, and exit with CMD's status
 //
-// WHERE says which Orders table reevaluate, trace, cancel and return work on. Without flags it is the running local
+// WHERE says which Orders table reevaluate, trace, failed, replay, cancel and return work on. Without flags it is the running local
 // stack's (started by `make local`; found through the state file it writes). With
 // --aws --table NAME [--endpoint URL] it is the table NAME in DynamoDB in AWS, with the credentials
 // and region of the environment; --endpoint overrides the region's endpoint. --table and --endpoint
@@ -55,6 +60,10 @@ const usage = `usage:
   orderhub reevaluate [WHERE] [--mapping FILE] (--all | ORDER_ID...)
                                                               re-map REJECTED orders after a mapping fix
   orderhub trace [WHERE] ORDER_ID                             print one order's history
+  orderhub failed [WHERE] [--state S] [--source SRC] [--reason TEXT] [--since D] [--json]
+                                                              every order that needs a person
+  orderhub replay [WHERE] (ORDER_ID... | --state S ...) [--dry-run] [--yes]
+                                                              move them on again after a fix
   orderhub cancel [WHERE] ORDER_ID --reason TEXT              record a customer's cancellation
   orderhub return [WHERE] ORDER_ID --id RETURN_ID [--item PRODUCT=QUANTITY]...
                                                               record a return; its points are reversed
@@ -62,7 +71,7 @@ const usage = `usage:
                                                               make a dealer system's key; check a keys document
   orderhub with-emulators -- CMD [ARGS...]                    run CMD against fresh local emulators
 
-WHERE (reevaluate, trace, cancel, return): nothing for the running local stack (make local), or
+WHERE (reevaluate, trace, failed, replay, cancel, return): nothing for the running local stack (make local), or
   --aws --table NAME [--endpoint URL]   the Orders table NAME in DynamoDB in AWS, with the
                                         environment's credentials and region`
 
@@ -87,6 +96,10 @@ func main() {
 		err = runSend(ctx, args)
 	case "reevaluate":
 		err = runReevaluate(ctx, args)
+	case "failed":
+		err = runFailed(ctx, args)
+	case "replay":
+		err = runReplay(ctx, args)
 	case "cancel":
 		err = runCancel(ctx, args)
 	case "return":
