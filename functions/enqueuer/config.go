@@ -7,6 +7,7 @@ import (
 	"github.com/orderhub/orderhub/shared/envconfig"
 	"github.com/orderhub/orderhub/shared/importing"
 	"github.com/orderhub/orderhub/shared/lambdafn"
+	"github.com/orderhub/orderhub/shared/metrics"
 	"github.com/orderhub/orderhub/shared/queue"
 	"github.com/orderhub/orderhub/shared/store/dynamostore"
 )
@@ -28,17 +29,20 @@ type Config struct {
 	ReceivedAge, QueuedAge, RetryingAge time.Duration
 	// SweepLimit bounds the orders one sweep handles per state.
 	SweepLimit int
+	// MetricsNamespace is where the backlog is published (METRICS_NAMESPACE); empty: plain logs.
+	MetricsNamespace string
 }
 
 // ReadConfig reads the configuration from the environment.
 func ReadConfig(env *envconfig.Reader) Config {
 	return Config{
-		OrdersTable:    env.Require(lambdafn.EnvOrdersTable),
-		ImportQueueURL: env.Require(queue.EnvURL),
-		ReceivedAge:    env.Duration(EnvReceivedAge, 2*time.Minute),
-		QueuedAge:      env.Duration(EnvQueuedAge, 15*time.Minute),
-		RetryingAge:    env.Duration(EnvRetryingAge, time.Hour),
-		SweepLimit:     500,
+		OrdersTable:      env.Require(lambdafn.EnvOrdersTable),
+		ImportQueueURL:   env.Require(queue.EnvURL),
+		ReceivedAge:      env.Duration(EnvReceivedAge, 2*time.Minute),
+		QueuedAge:        env.Duration(EnvQueuedAge, 15*time.Minute),
+		RetryingAge:      env.Duration(EnvRetryingAge, time.Hour),
+		SweepLimit:       500,
+		MetricsNamespace: env.Or(metrics.EnvNamespace, ""),
 	}
 }
 
@@ -51,7 +55,8 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 		Enqueuer: &importing.Enqueuer{Orders: dynamostore.New(d.DynamoDB, cfg.OrdersTable),
 			Queue: &queue.SQS{Client: d.SQS, URL: cfg.ImportQueueURL}, Now: time.Now, Log: d.Log,
 			ReceivedAge: cfg.ReceivedAge, QueuedAge: cfg.QueuedAge, RetryingAge: cfg.RetryingAge, SweepLimit: cfg.SweepLimit},
-		Function: d.Function,
-		Log:      d.Log,
+		Function:         d.Function,
+		Log:              d.Log,
+		MetricsNamespace: cfg.MetricsNamespace,
 	}, nil
 }

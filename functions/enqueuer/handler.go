@@ -9,8 +9,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/orderhub/orderhub/shared/backlog"
 	"github.com/orderhub/orderhub/shared/importing"
 	"github.com/orderhub/orderhub/shared/lambdafn"
+	"github.com/orderhub/orderhub/shared/metrics"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/store/dynamostore"
 )
@@ -21,6 +23,8 @@ type Handler struct {
 	Enqueuer *importing.Enqueuer
 	Function string
 	Log      *slog.Logger
+	// MetricsNamespace is where the sweep publishes the backlog (metrics.Backlog); empty: plain logs.
+	MetricsNamespace string
 }
 
 // trigger is either event the enqueuer is invoked with: a batch of stream records, or the
@@ -53,6 +57,7 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) 
 			return nil, err
 		}
 		h.Log.InfoContext(ctx, "sweep", "enqueued", n)
+		h.publishBacklog(ctx)
 		return map[string]int{"enqueued": n}, nil
 	}
 	h.Log.ErrorContext(ctx, "unknown event", "error", errUnknownEvent.Error())
@@ -97,4 +102,17 @@ func (h *Handler) Stream(ctx context.Context, records []events.DynamoDBEventReco
 		}
 	}
 	return events.DynamoDBEventResponse{}
+}
+
+// publishBacklog publishes, with every sweep, how many orders and tracks wait in each state and for
+// how long: the alarms on orders that need a person and on work that stopped moving read it. A
+// failure to measure is logged; the sweep's own work is done.
+func (h *Handler) publishBacklog(ctx context.Context) {
+	now := h.Enqueuer.Now()
+	ws, err := backlog.Measure(ctx, h.Enqueuer.Orders, now)
+	if err != nil {
+		h.Log.WarnContext(ctx, "backlog not measured", "error", err.Error())
+		return
+	}
+	metrics.Backlog(ctx, h.Log, h.MetricsNamespace, ws, now)
 }

@@ -1,6 +1,7 @@
 package enqueuer_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -390,3 +391,50 @@ func TestEventThatIsNeitherTriggerFailsTheInvocation(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepPublishesTheBacklog: each sweep writes an embedded-metric line per waiting state, which
+// the alarms on orders needing a person read.
+func TestSweepPublishesTheBacklog(t *testing.T) {
+	s, q := memstore.New(), &recordingQueue{}
+	now := time.Now()
+	store(t, s, order.SourceMarketplace, "301", "a@example.com", now.Add(-time.Hour), order.Rejected)
+	store(t, s, order.SourceMarketplace, "302", "b@example.com", now.Add(-2*time.Hour), order.Rejected)
+	h := newTestHandler(t, s, q)
+	var buf syncBuffer
+	h.Log = slog.New(slog.NewJSONHandler(&buf, nil))
+	h.MetricsNamespace = "orderhub/test"
+	if _, err := invoke(t, h, lambdatest.Fixture(t, "enqueuer-sweep.json")); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, line := range strings.Split(buf.String(), "\n") {
+		var rec struct {
+			Msg, State                          string
+			OrdersWaiting, OldestWaitingSeconds float64
+			AWS                                 map[string]any `json:"_aws"`
+		}
+		if json.Unmarshal([]byte(line), &rec) != nil || rec.Msg != "backlog" || rec.State != "REJECTED" {
+			continue
+		}
+		found = true
+		if rec.OrdersWaiting != 2 || rec.OldestWaitingSeconds < 7100 || rec.AWS == nil {
+			t.Errorf("REJECTED backlog %+v", rec)
+		}
+	}
+	if !found {
+		t.Fatalf("no backlog line for REJECTED in:\n%s", buf.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

@@ -248,3 +248,31 @@ func TestPusherStreamTakesWaitingLoyaltyTracksOnly(t *testing.T) {
 		t.Errorf("the loyalty sweep: %v", sweep)
 	}
 }
+
+// TestEveryFailureHasAnAlarmOnTheTopic: the failures operators must hear of each have an alarm, and
+// every alarm notifies the alarm topic.
+func TestEveryFailureHasAnAlarmOnTheTopic(t *testing.T) {
+	tmpl := load(t)
+	required := []string{
+		"ReceiverErrorsAlarm", "Api5xxAlarm", "PurchaseConflictAlarm", // the edge
+		"RejectedOrdersAlarm", "ImportFailedOrdersAlarm", "CancelRefusedOrdersAlarm", // orders needing a person
+		"StuckImportsAlarm", "ImportJobAgeAlarm", "PollerStoppedAlarm", // work that stopped moving
+		"EnqueuerIteratorAgeAlarm", "PusherIteratorAgeAlarm", // stream consumers falling behind
+		"PartnerCredentialsRefusedAlarm",                                                        // a refused token or user
+		"ImportDLQAlarm", "StreamFailureDLQAlarm", "LoyaltyFailureDLQAlarm", "ScheduleDLQAlarm", // dead letters
+		"EnqueuerErrorsAlarm", "WorkerErrorsAlarm", "PollerErrorsAlarm", "PusherErrorsAlarm", "LoyaltyFailedAlarm",
+	}
+	alarms := tmpl.ResourcesOfType("AWS::CloudWatch::Alarm")
+	for _, name := range required {
+		if _, ok := tmpl.Resources[name]; !ok {
+			t.Errorf("no alarm %s", name)
+		}
+	}
+	for _, name := range alarms {
+		actions, _ := tmpl.Resources[name].Properties["AlarmActions"].([]any)
+		b, _ := json.Marshal(actions)
+		if len(actions) != 1 || !strings.Contains(string(b), "AlarmTopic") {
+			t.Errorf("%s does not notify the alarm topic: %s", name, b)
+		}
+	}
+}

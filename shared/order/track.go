@@ -98,6 +98,21 @@ func Machines() []*Machine {
 	return out
 }
 
+// Waiting lists the machine's states that need work, sorted.
+func (m *Machine) Waiting() []TrackState {
+	var out []TrackState
+	for s, f := range m.states {
+		if f.NeedsWork {
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// NeedsPerson reports whether only a person moves a track in state s on.
+func (m *Machine) NeedsPerson(s TrackState) bool { return m.states[s].NeedsPerson }
+
 // NeedingPerson lists the machine's states only a person moves on.
 func (m *Machine) NeedingPerson() []TrackState {
 	var out []TrackState
