@@ -93,6 +93,8 @@ type State struct {
 	API         string `json:"api"`
 	Plenigo     string `json:"plenigo"`
 	Bonifiq     string `json:"bonifiq"`
+	// DeadLetters are the dead-letter queues, by name: URL.
+	DeadLetters map[string]string `json:"deadLetters"`
 }
 
 // StateFile is where a running stack describes itself.
@@ -226,7 +228,14 @@ func Up(ctx context.Context, o Options) (s *Stack, err error) {
 	o.Progress("HTTP API on %s with %d routes", s.APIURL, len(routes))
 
 	s.state = StateFile(o.CacheDir)
-	b, _ := json.MarshalIndent(State{DynamoDB: s.DynamoDB.Endpoint, SQS: s.SQS.Endpoint, OrdersTable: s.Resources.Tables["OrdersTable"], API: s.APIURL, Plenigo: s.SimURL, Bonifiq: s.BonifiqURL}, "", "  ")
+	dead := map[string]string{}
+	for _, id := range []string{"ImportDLQ", "StreamFailureDLQ", "LoyaltyFailureDLQ", "ScheduleDLQ"} {
+		if q, ok := s.Resources.Queues[id]; ok {
+			dead[id] = q.URL
+		}
+	}
+	b, _ := json.MarshalIndent(State{DynamoDB: s.DynamoDB.Endpoint, SQS: s.SQS.Endpoint, OrdersTable: s.Resources.Tables["OrdersTable"],
+		API: s.APIURL, Plenigo: s.SimURL, Bonifiq: s.BonifiqURL, DeadLetters: dead}, "", "  ")
 	if err := os.WriteFile(s.state, b, 0o644); err != nil {
 		return s, err
 	}

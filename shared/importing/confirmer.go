@@ -108,6 +108,7 @@ func (c *Confirmer) Run(ctx context.Context, by order.Actor) (Stats, error) {
 	}
 	save := func(next Checkpoint) error {
 		next.Applied = trimApplied(applied, next.Newest.Add(-c.Overlap))
+		next.MovedAt = c.Now().UTC()
 		// Saved even when the invocation's time ran out: it is what the next run goes on from.
 		err := c.Records.Save(context.WithoutCancel(ctx), kindCheckpoint, CheckpointImportLog, next, version)
 		if err == nil {

@@ -42,6 +42,9 @@ type Checkpoint struct {
 	Applied map[int64]time.Time `json:"applied,omitempty"` // entry id → the change applied
 	// An unfinished scan: it reads entries changed since ScanFrom, has applied every entry up to the
 	// id After, and has seen changes up to Newest. A run that stops early leaves them set.
+	// MovedAt is when a run last moved the checkpoint on (a run that finds nothing new saves
+	// nothing): operators see from it when plenigo's log last had news.
+	MovedAt  time.Time `json:"movedAt,omitzero"`
 	ScanFrom time.Time `json:"scanFrom,omitzero"`
 	After    int64     `json:"after,omitempty"`
 	Newest   time.Time `json:"newest,omitzero"`

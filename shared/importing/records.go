@@ -48,3 +48,12 @@ func (s StoredCustomers) PutCustomer(ctx context.Context, c CustomerRecord) erro
 func (s StoredCustomers) DeleteCustomer(ctx context.Context, email string) error {
 	return s.Records.Delete(ctx, kindCustomer, email)
 }
+
+// LogMovedAt is when the import log reader last moved its checkpoint on: zero when it never did.
+func LogMovedAt(ctx context.Context, recs records.Store) (time.Time, error) {
+	cp, _, err := records.Get[Checkpoint](ctx, recs, kindCheckpoint, CheckpointImportLog)
+	if errors.Is(err, records.ErrNotFound) {
+		return time.Time{}, nil
+	}
+	return cp.MovedAt, err
+}

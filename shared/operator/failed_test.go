@@ -2,7 +2,10 @@ package operator
 
 import (
 	"bytes"
+
 	"context"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"os"
 	"strings"
 	"testing"
@@ -166,5 +169,59 @@ func TestFailedAndReplayOnDynamoDBLocal(t *testing.T) {
 	out.Reset()
 	if n, err := Replay(ctx, &out, svc, again, ReplayOptions{}, nil); err != nil || n != 0 {
 		t.Fatalf("second replay moved %d (%v):\n%s", n, err, out.String())
+	}
+}
+
+// TestStatusOnTheEmulators: the status counts what waits in each state, what needs a person and
+// the dead letters.
+func TestStatusOnTheEmulators(t *testing.T) {
+	if os.Getenv(localaws.EnvDynamoDB) == "" || os.Getenv(localaws.EnvSQS) == "" {
+		t.Skip("needs DynamoDB Local and the SQS emulator (make test starts them)")
+	}
+	_, table, _ := localaws.TestTable(t, "OrdersTable")
+	ctx := context.Background()
+	sqsURL := os.Getenv(localaws.EnvSQS)
+	target := Target{Kind: Local, Endpoint: os.Getenv(localaws.EnvDynamoDB), Table: table, SQSEndpoint: sqsURL}
+	store, err := Open(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := mapping.Parse([]byte(testMapping))
+	seedNeeds(t, &intake.Service{Orders: store, Mapping: m}, time.Now().Add(-time.Hour))
+
+	q := localaws.SQS(sqsURL, nil)
+	name := "status-dlq-" + strings.ReplaceAll(table, ".", "-")
+	created, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: &name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = q.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: created.QueueUrl}) })
+	for _, body := range []string{"mkt-1", "mkt-2"} {
+		if _, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: created.QueueUrl, MessageBody: aws.String(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	target.DeadLetterURLs = map[string]string{"ImportDLQ": aws.ToString(created.QueueUrl)}
+	dl, err := OpenDeadLetters(ctx, target)
+	if err != nil || dl == nil {
+		t.Fatalf("dead letters: %v %v", dl, err)
+	}
+	s, err := ReadStatus(ctx, store, store, dl, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"REJECTED": 2, "IMPORT_FAILED": 2, "CANCEL_REFUSED": 1, "loyalty#FAILED": 1, "RECEIVED": 0}
+	for _, b := range s.Backlog {
+		if n, ok := want[b.State]; ok && b.Count != n {
+			t.Errorf("%s: %d waiting, want %d", b.State, b.Count, n)
+		}
+	}
+	if len(s.DeadLetters) != 1 || s.DeadLetters[0].Messages != 2 {
+		t.Errorf("dead letters %+v (%v)", s.DeadLetters, s.DeadLettersErr)
+	}
+	var out bytes.Buffer
+	PrintStatus(&out, s, time.Now())
+	if !strings.Contains(out.String(), "6 need a person") || !strings.Contains(out.String(), "ImportDLQ 2") {
+		t.Errorf("status:\n%s", out.String())
 	}
 }

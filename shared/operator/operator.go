@@ -31,6 +31,10 @@ type Target struct {
 	// Endpoint is the DynamoDB endpoint: required for Local (the emulator's URL); for AWS an optional
 	// override of the regional endpoint (e.g. a VPC endpoint), empty for the default.
 	Endpoint string
+	// SQSEndpoint and DeadLetterURLs (queue name → URL) are the local stack's dead-letter queues;
+	// in AWS the queues are found by the names the template gives them (DeadLetterNames).
+	SQSEndpoint    string
+	DeadLetterURLs map[string]string
 }
 
 // Validate reports what is missing or contradictory in t.
@@ -84,4 +88,24 @@ func Open(ctx context.Context, t Target) (*dynamostore.Store, error) {
 		return nil, errors.New("AWS target: no region in the environment (set AWS_REGION, or AWS_PROFILE with a region)")
 	}
 	return dynamostore.New(awsenv.DynamoDB(cfg, t.Endpoint), t.Table), nil
+}
+
+// OpenDeadLetters returns the dead-letter queues of t's stack, or nil when t does not say where they
+// are (a local target without the queues, an AWS table not named as the template names it).
+func OpenDeadLetters(ctx context.Context, t Target) (DeadLetters, error) {
+	if t.Kind == Local {
+		if t.SQSEndpoint == "" || len(t.DeadLetterURLs) == 0 {
+			return nil, nil
+		}
+		return &SQSDeadLetters{Client: awsenv.SQS(awsenv.Local(), t.SQSEndpoint), URLs: t.DeadLetterURLs}, nil
+	}
+	names := DeadLetterNames(t.Table)
+	if len(names) == 0 {
+		return nil, nil
+	}
+	cfg, err := awsenv.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &SQSDeadLetters{Client: awsenv.SQS(cfg, ""), Names: names}, nil
 }

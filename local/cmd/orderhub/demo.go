@@ -129,6 +129,18 @@ func runDemo(ctx context.Context, args []string) (int, error) {
 	pointsWrong := printLoyalty(s, plan, orders)
 	fmt.Printf("stack ready in %.1fs; from the first delivery to every order settled: %.1fs; whole demo %.1fs\n", ready.Seconds(), took.Seconds(), time.Since(began).Seconds())
 	printFunctions(s)
+	fmt.Println("\norderhub status")
+	dead := map[string]string{}
+	for _, id := range []string{"ImportDLQ", "StreamFailureDLQ", "LoyaltyFailureDLQ", "ScheduleDLQ"} {
+		dead[id] = s.Resources.Queues[id].URL
+	}
+	dl, _ := operator.OpenDeadLetters(ctx, operator.Target{Kind: operator.Local, Table: s.Resources.Tables["OrdersTable"],
+		Endpoint: s.DynamoDB.Endpoint, SQSEndpoint: s.SQS.Endpoint, DeadLetterURLs: dead})
+	if st, err := operator.ReadStatus(ctx, s.Orders, s.Orders, dl, time.Now()); err != nil {
+		fmt.Fprintln(os.Stderr, "orderhub:", err)
+	} else {
+		operator.PrintStatus(os.Stdout, st, time.Now())
+	}
 	fmt.Println("\norderhub failed: what needs a person")
 	if needs, err := operator.Failed(ctx, s.Orders, operator.Selection{}, time.Now()); err != nil {
 		fmt.Fprintln(os.Stderr, "orderhub:", err)

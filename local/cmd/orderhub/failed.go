@@ -137,3 +137,32 @@ func whoAmI() string {
 	host, _ := os.Hostname()
 	return name + "@" + host
 }
+
+// runStatus prints the one screen: what waits where, what needs a person, the dead letters
+// (shared/operator.ReadStatus).
+func runStatus(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	where := addTargetFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	t, err := where.target("status")
+	if err != nil {
+		return err
+	}
+	store, err := operator.Open(ctx, t)
+	if err != nil {
+		return fmt.Errorf("status: %w", err)
+	}
+	dl, err := operator.OpenDeadLetters(ctx, t)
+	if err != nil {
+		return fmt.Errorf("status: %w", err)
+	}
+	fmt.Printf("orderhub status: %s\n\n", t)
+	s, err := operator.ReadStatus(ctx, store, store, dl, time.Now())
+	if err != nil {
+		return err
+	}
+	operator.PrintStatus(os.Stdout, s, time.Now())
+	return nil
+}

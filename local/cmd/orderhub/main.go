@@ -14,6 +14,9 @@
 //	    that map now go back to RECEIVED
 //	orderhub trace [WHERE] ORDER_ID
 //	    print one order's history
+//	orderhub status [WHERE]
+//	    the one screen: orders and partner tracks waiting in each state and for how long, how many
+//	    need a person, the dead-letter queues, when plenigo's import log last had news
 //	orderhub failed [WHERE] [--state S,…] [--source SRC] [--reason TEXT] [--since DURATION] [--json]
 //	    every order that needs a person, grouped by what it waits for, newest first
 //	orderhub replay [WHERE] (ORDER_ID... | --state S,… [--source] [--reason] [--since]) [--dry-run] [--yes]
@@ -31,7 +34,7 @@
 //	    start DynamoDB Local and the SQS emulator, run CMD with ORDERHUB_DYNAMODB_ENDPOINT and
 //	    ORDERHUB_SQS_ENDPOINT set, stop them, and exit with CMD's status
 //
-// WHERE says which Orders table reevaluate, trace, failed, replay, cancel and return work on. Without flags it is the running local
+// WHERE says which Orders table status, failed, replay, trace, reevaluate, cancel and return work on. Without flags it is the running local
 // stack's (started by `make local`; found through the state file it writes). With
 // --aws --table NAME [--endpoint URL] it is the table NAME in DynamoDB in AWS, with the credentials
 // and region of the environment; --endpoint overrides the region's endpoint. --table and --endpoint
@@ -60,6 +63,7 @@ const usage = `usage:
   orderhub reevaluate [WHERE] [--mapping FILE] (--all | ORDER_ID...)
                                                               re-map REJECTED orders after a mapping fix
   orderhub trace [WHERE] ORDER_ID                             print one order's history
+  orderhub status [WHERE]                                     what waits where, what needs a person
   orderhub failed [WHERE] [--state S] [--source SRC] [--reason TEXT] [--since D] [--json]
                                                               every order that needs a person
   orderhub replay [WHERE] (ORDER_ID... | --state S ...) [--dry-run] [--yes]
@@ -71,7 +75,7 @@ const usage = `usage:
                                                               make a dealer system's key; check a keys document
   orderhub with-emulators -- CMD [ARGS...]                    run CMD against fresh local emulators
 
-WHERE (reevaluate, trace, failed, replay, cancel, return): nothing for the running local stack (make local), or
+WHERE (status, failed, replay, trace, reevaluate, cancel, return): nothing for the running local stack (make local), or
   --aws --table NAME [--endpoint URL]   the Orders table NAME in DynamoDB in AWS, with the
                                         environment's credentials and region`
 
@@ -96,6 +100,8 @@ func main() {
 		err = runSend(ctx, args)
 	case "reevaluate":
 		err = runReevaluate(ctx, args)
+	case "status":
+		err = runStatus(ctx, args)
 	case "failed":
 		err = runFailed(ctx, args)
 	case "replay":

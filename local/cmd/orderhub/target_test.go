@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -48,7 +49,7 @@ func TestTargetFlags(t *testing.T) {
 			t.Errorf("%q: %v", c.args, err)
 		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
 			t.Errorf("%q: err %v, want one containing %q", c.args, err, c.err)
-		case got != c.want:
+		case !reflect.DeepEqual(got, c.want):
 			t.Errorf("%q: target %+v, want %+v", c.args, got, c.want)
 		}
 	}

@@ -1,0 +1,145 @@
+package operator
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/orderhub/orderhub/shared/backlog"
+	"github.com/orderhub/orderhub/shared/importing"
+	"github.com/orderhub/orderhub/shared/order"
+	"github.com/orderhub/orderhub/shared/records"
+)
+
+// QueueDepth is how many messages wait in a dead-letter queue.
+type QueueDepth struct {
+	Name     string `json:"name"`
+	Messages int    `json:"messages"`
+}
+
+// DeadLetters reads the dead-letter queues' depths.
+type DeadLetters interface {
+	Depths(ctx context.Context) ([]QueueDepth, error)
+}
+
+// Status is the one screen an operator looks at first.
+type Status struct {
+	Backlog     []backlog.Waiting
+	DeadLetters []QueueDepth
+	// DeadLettersErr says why the queues could not be read (they are then not shown).
+	DeadLettersErr error
+	// LogMovedAt is when plenigo's import log last brought news (importing.LogMovedAt).
+	LogMovedAt time.Time
+}
+
+// ReadStatus reads the backlog from the work index, the import log checkpoint and, when dl is
+// given, the dead-letter queues.
+func ReadStatus(ctx context.Context, orders order.Repository, recs records.Store, dl DeadLetters, now time.Time) (Status, error) {
+	var s Status
+	var err error
+	if s.Backlog, err = backlog.Measure(ctx, orders, now); err != nil {
+		return s, err
+	}
+	if s.LogMovedAt, err = importing.LogMovedAt(ctx, recs); err != nil {
+		return s, err
+	}
+	if dl != nil {
+		s.DeadLetters, s.DeadLettersErr = dl.Depths(ctx)
+	}
+	return s, nil
+}
+
+// PrintStatus writes the status: what waits where and for how long, what needs a person, the
+// dead letters, and when plenigo's log last brought news.
+func PrintStatus(w io.Writer, s Status, now time.Time) {
+	fmt.Fprintf(w, "%-28s %8s  %s\n", "waiting in", "orders", "oldest")
+	person := 0
+	for _, b := range s.Backlog {
+		mark := ""
+		if b.NeedsPerson {
+			mark = "  needs a person"
+			person += b.Count
+		}
+		count := strconv.Itoa(b.Count)
+		if b.Count >= backlog.MaxCounted {
+			count += "+"
+		}
+		oldest := "-"
+		if b.Count > 0 {
+			oldest = b.Oldest.Round(time.Second).String()
+		}
+		fmt.Fprintf(w, "%-28s %8s  %s%s\n", b.State, count, oldest, mark)
+	}
+	fmt.Fprintf(w, "\n%d need a person: orderhub failed lists them\n", person)
+	switch {
+	case s.DeadLettersErr != nil:
+		fmt.Fprintf(w, "dead-letter queues: not read (%v)\n", s.DeadLettersErr)
+	case s.DeadLetters != nil:
+		var parts []string
+		for _, q := range s.DeadLetters {
+			parts = append(parts, fmt.Sprintf("%s %d", q.Name, q.Messages))
+		}
+		fmt.Fprintf(w, "dead-letter queues: %s\n", strings.Join(parts, ", "))
+	}
+	if s.LogMovedAt.IsZero() {
+		fmt.Fprintln(w, "plenigo import log: never read")
+	} else {
+		fmt.Fprintf(w, "plenigo import log: last news %s ago\n", now.Sub(s.LogMovedAt).Round(time.Second))
+	}
+}
+
+// SQSDeadLetters reads dead-letter queues' depths from SQS, by name and URL.
+type SQSDeadLetters struct {
+	Client *sqs.Client
+	URLs   map[string]string // queue name → URL
+	// Names resolves queue names to URLs at the first read, when URLs is empty (a deployed stack).
+	Names []string
+}
+
+// Depths implements DeadLetters.
+func (d *SQSDeadLetters) Depths(ctx context.Context) ([]QueueDepth, error) {
+	if len(d.URLs) == 0 {
+		d.URLs = map[string]string{}
+		for _, n := range d.Names {
+			out, err := d.Client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(n)})
+			if err != nil {
+				return nil, fmt.Errorf("queue %s: %w", n, err)
+			}
+			d.URLs[n] = aws.ToString(out.QueueUrl)
+		}
+	}
+	var out []QueueDepth
+	for _, name := range slices.Sorted(maps.Keys(d.URLs)) {
+		attrs, err := d.Client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(d.URLs[name]),
+			AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages}})
+		if err != nil {
+			return nil, fmt.Errorf("queue %s: %w", name, err)
+		}
+		n, _ := strconv.Atoi(attrs.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessages)])
+		out = append(out, QueueDepth{Name: name, Messages: n})
+	}
+	return out, nil
+}
+
+// DeadLetterNames are a deployed stack's dead-letter queues, named as template.yaml names them,
+// for the environment the Orders table's name (orderhub-<env>-orders) gives; none for another name.
+func DeadLetterNames(table string) []string {
+	env, ok := strings.CutPrefix(table, "orderhub-")
+	if env, ok = strings.CutSuffix(env, "-orders"); !ok || env == "" {
+		return nil
+	}
+	var out []string
+	for _, q := range []string{"import-dlq", "stream-failures", "loyalty-failures", "schedule-failures"} {
+		out = append(out, "orderhub-"+env+"-"+q)
+	}
+	return out
+}
