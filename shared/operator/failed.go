@@ -133,6 +133,10 @@ func PrintFailed(w io.Writer, needs []Need, now time.Time) {
 			fmt.Fprintf(w, "    %-28s %-8s %s ago  %s\n", n.OrderID, n.Source, now.Sub(n.Since).Round(time.Second), n.Reason)
 		}
 	}
+	if len(needs) == 1 {
+		fmt.Fprintln(w, "1 order needs a person")
+		return
+	}
 	fmt.Fprintf(w, "%d orders need a person\n", len(needs))
 }
 

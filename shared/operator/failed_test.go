@@ -221,7 +221,7 @@ func TestStatusOnTheEmulators(t *testing.T) {
 	}
 	var out bytes.Buffer
 	PrintStatus(&out, s, time.Now())
-	if !strings.Contains(out.String(), "6 need a person") || !strings.Contains(out.String(), "ImportDLQ 2") {
+	if !strings.Contains(out.String(), "6 waiting for a person") || !strings.Contains(out.String(), "ImportDLQ 2") {
 		t.Errorf("status:\n%s", out.String())
 	}
 }

@@ -65,7 +65,7 @@ func PrintStatus(w io.Writer, s Status, now time.Time) {
 	person := 0
 	for _, b := range s.Backlog {
 		mark := ""
-		if b.NeedsPerson {
+		if b.NeedsPerson && b.Count > 0 {
 			mark = "  needs a person"
 			person += b.Count
 		}
@@ -79,7 +79,7 @@ func PrintStatus(w io.Writer, s Status, now time.Time) {
 		}
 		fmt.Fprintf(w, "%-28s %8s  %s%s\n", b.State, count, oldest, mark)
 	}
-	fmt.Fprintf(w, "\n%d need a person: orderhub failed lists them\n", person)
+	fmt.Fprintf(w, "\n%d waiting for a person: orderhub failed lists them\n", person)
 	switch {
 	case s.DeadLettersErr != nil:
 		fmt.Fprintf(w, "dead-letter queues: not read (%v)\n", s.DeadLettersErr)
