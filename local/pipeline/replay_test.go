@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderhub/orderhub/local/localaws"
 	"github.com/orderhub/orderhub/local/pipeline"
 	"github.com/orderhub/orderhub/local/plenigosim"
 	"github.com/orderhub/orderhub/local/scenario"
@@ -28,7 +29,9 @@ func TestReplayAfterAFixImportsEachOrderOnce(t *testing.T) {
 	for i := range 100 {
 		n := 9500 + i
 		ids = append(ids, fmt.Sprintf("mkt-%d", n))
-		wg.Go(func() { receive(t, p, scenario.MarketplacePurchase(n, fmt.Sprintf("replay%d@example.com", i%25), "1339", "1", time.Now())) })
+		wg.Go(func() {
+			receive(t, p, scenario.MarketplacePurchase(n, fmt.Sprintf("replay%d@example.com", i%25), "1339", "1", time.Now()))
+		})
 	}
 	wg.Wait()
 	got := settle(t, p, ids, 60*time.Second)
@@ -64,5 +67,54 @@ func TestReplayAfterAFixImportsEachOrderOnce(t *testing.T) {
 		if got[id].State != order.Fulfilled || p.Sim.OrdersFor(id) != 1 {
 			t.Errorf("%s: %s with %d plenigo orders", id, got[id].State, p.Sim.OrdersFor(id))
 		}
+	}
+}
+
+// TestRedriveReturnsParkedJobs: with plenigo refusing the token, jobs use up their receives and are
+// parked in the dead-letter queue; once the token is fixed, a redrive returns every one and each
+// order ends imported, once.
+func TestRedriveReturnsParkedJobs(t *testing.T) {
+	p := start(t, pipeline.Options{RetryBase: 50 * time.Millisecond, RetryCap: 100 * time.Millisecond, RetryingAge: time.Hour})
+	p.Sim.SetToken(scenario.PlenigoToken, true, false)
+	ids := []string{"mkt-9601", "mkt-9602", "mkt-9603"}
+	for i := range ids {
+		receive(t, p, scenario.MarketplacePurchase(9601+i, fmt.Sprintf("parked%d@example.com", i), "1338", "1", time.Now()))
+	}
+	jobs := operator.Jobs{Client: p.SQS, QueueURL: p.Resources.Queues["ImportQueue"].URL, DeadURL: p.Resources.Queues["ImportDLQ"].URL}
+	ctx := context.Background()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		n, err := localaws.Visible(ctx, p.SQS, jobs.DeadURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == len(ids) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d jobs parked after 60 s", n, len(ids))
+		}
+	}
+	parked, err := jobs.List(ctx, 100)
+	if err != nil || len(parked) != len(ids) {
+		t.Fatalf("list: %d %v", len(parked), err)
+	}
+	if n, err := jobs.Redrive(ctx, io.Discard, true); err != nil || n != len(ids) {
+		t.Fatalf("dry run: %d %v", n, err)
+	}
+	if n, _ := localaws.Visible(ctx, p.SQS, jobs.DeadURL); n != len(ids) {
+		t.Fatalf("a dry run moved jobs: %d left", n)
+	}
+	p.Sim.SetToken(scenario.PlenigoToken, true, true)
+	if n, err := jobs.Redrive(ctx, io.Discard, false); err != nil || n != len(ids) {
+		t.Fatalf("redrive: %d %v", n, err)
+	}
+	got := settle(t, p, ids, 60*time.Second)
+	for _, id := range ids {
+		if got[id].State != order.Fulfilled || p.Sim.OrdersFor(id) != 1 {
+			t.Errorf("%s: %s with %d plenigo orders", id, got[id].State, p.Sim.OrdersFor(id))
+		}
+	}
+	if n, _ := localaws.Visible(ctx, p.SQS, jobs.DeadURL); n != 0 {
+		t.Errorf("%d jobs left in the dead-letter queue", n)
 	}
 }
