@@ -93,8 +93,8 @@ type State struct {
 	API         string `json:"api"`
 	Plenigo     string `json:"plenigo"`
 	Bonifiq     string `json:"bonifiq"`
-	// DeadLetters are the dead-letter queues, by name: URL.
-	DeadLetters map[string]string `json:"deadLetters"`
+	// Queues are the import queue and the dead-letter queues, by logical id: URL.
+	Queues map[string]string `json:"queues"`
 }
 
 // StateFile is where a running stack describes itself.
@@ -229,13 +229,13 @@ func Up(ctx context.Context, o Options) (s *Stack, err error) {
 
 	s.state = StateFile(o.CacheDir)
 	dead := map[string]string{}
-	for _, id := range []string{"ImportDLQ", "StreamFailureDLQ", "LoyaltyFailureDLQ", "ScheduleDLQ"} {
+	for _, id := range []string{"ImportQueue", "ImportDLQ", "StreamFailureDLQ", "LoyaltyFailureDLQ", "ScheduleDLQ"} {
 		if q, ok := s.Resources.Queues[id]; ok {
 			dead[id] = q.URL
 		}
 	}
 	b, _ := json.MarshalIndent(State{DynamoDB: s.DynamoDB.Endpoint, SQS: s.SQS.Endpoint, OrdersTable: s.Resources.Tables["OrdersTable"],
-		API: s.APIURL, Plenigo: s.SimURL, Bonifiq: s.BonifiqURL, DeadLetters: dead}, "", "  ")
+		API: s.APIURL, Plenigo: s.SimURL, Bonifiq: s.BonifiqURL, Queues: dead}, "", "  ")
 	if err := os.WriteFile(s.state, b, 0o644); err != nil {
 		return s, err
 	}

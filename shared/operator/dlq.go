@@ -25,7 +25,7 @@ type ParkedJob struct {
 
 // Jobs is the import queue and its dead-letter queue.
 type Jobs struct {
-	Client             *sqs.Client
+	Client            *sqs.Client
 	QueueURL, DeadURL string
 }
 

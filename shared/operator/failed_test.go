@@ -201,7 +201,7 @@ func TestStatusOnTheEmulators(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	target.DeadLetterURLs = map[string]string{"ImportDLQ": aws.ToString(created.QueueUrl)}
+	target.QueueURLs = map[string]string{"ImportDLQ": aws.ToString(created.QueueUrl)}
 	dl, err := OpenDeadLetters(ctx, target)
 	if err != nil || dl == nil {
 		t.Fatalf("dead letters: %v %v", dl, err)

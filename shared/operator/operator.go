@@ -6,6 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/orderhub/orderhub/shared/awsenv"
 	"github.com/orderhub/orderhub/shared/store/dynamostore"
@@ -31,10 +35,10 @@ type Target struct {
 	// Endpoint is the DynamoDB endpoint: required for Local (the emulator's URL); for AWS an optional
 	// override of the regional endpoint (e.g. a VPC endpoint), empty for the default.
 	Endpoint string
-	// SQSEndpoint and DeadLetterURLs (queue name → URL) are the local stack's dead-letter queues;
-	// in AWS the queues are found by the names the template gives them (DeadLetterNames).
-	SQSEndpoint    string
-	DeadLetterURLs map[string]string
+	// SQSEndpoint and QueueURLs (logical id → URL: ImportQueue, ImportDLQ, …) are the local stack's
+	// queues; in AWS they are found by the names the template gives them (QueueNames).
+	SQSEndpoint string
+	QueueURLs   map[string]string
 }
 
 // Validate reports what is missing or contradictory in t.
@@ -90,22 +94,73 @@ func Open(ctx context.Context, t Target) (*dynamostore.Store, error) {
 	return dynamostore.New(awsenv.DynamoDB(cfg, t.Endpoint), t.Table), nil
 }
 
+// deadLetterIDs are the template's dead-letter queues.
+var deadLetterIDs = []string{"ImportDLQ", "StreamFailureDLQ", "LoyaltyFailureDLQ", "ScheduleDLQ"}
+
 // OpenDeadLetters returns the dead-letter queues of t's stack, or nil when t does not say where they
 // are (a local target without the queues, an AWS table not named as the template names it).
 func OpenDeadLetters(ctx context.Context, t Target) (DeadLetters, error) {
-	if t.Kind == Local {
-		if t.SQSEndpoint == "" || len(t.DeadLetterURLs) == 0 {
-			return nil, nil
-		}
-		return &SQSDeadLetters{Client: awsenv.SQS(awsenv.Local(), t.SQSEndpoint), URLs: t.DeadLetterURLs}, nil
+	client, urls, err := openQueues(ctx, t, deadLetterIDs...)
+	if client == nil || err != nil {
+		return nil, err
 	}
-	names := DeadLetterNames(t.Table)
-	if len(names) == 0 {
-		return nil, nil
+	return &SQSDeadLetters{Client: client, URLs: urls}, nil
+}
+
+// OpenJobs returns t's import queue and its dead-letter queue.
+func OpenJobs(ctx context.Context, t Target) (Jobs, error) {
+	client, urls, err := openQueues(ctx, t, "ImportQueue", "ImportDLQ")
+	if err != nil {
+		return Jobs{}, err
+	}
+	if client == nil || urls["ImportQueue"] == "" || urls["ImportDLQ"] == "" {
+		return Jobs{}, fmt.Errorf("%s: the import queues are not known (a local stack started before they were recorded, or a table not named orderhub-<env>-orders)", t)
+	}
+	return Jobs{Client: client, QueueURL: urls["ImportQueue"], DeadURL: urls["ImportDLQ"]}, nil
+}
+
+// openQueues finds the queues ids of t's stack: in the local stack's state, or in AWS by the names
+// the template gives them.
+func openQueues(ctx context.Context, t Target, ids ...string) (*sqs.Client, map[string]string, error) {
+	urls := map[string]string{}
+	if t.Kind == Local {
+		if t.SQSEndpoint == "" {
+			return nil, nil, nil
+		}
+		for _, id := range ids {
+			if u := t.QueueURLs[id]; u != "" {
+				urls[id] = u
+			}
+		}
+		return awsenv.SQS(awsenv.Local(), t.SQSEndpoint), urls, nil
+	}
+	names := QueueNames(t.Table)
+	if names == nil {
+		return nil, nil, nil
 	}
 	cfg, err := awsenv.Load(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &SQSDeadLetters{Client: awsenv.SQS(cfg, ""), Names: names}, nil
+	client := awsenv.SQS(cfg, "")
+	for _, id := range ids {
+		out, err := client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(names[id])})
+		if err != nil {
+			return nil, nil, fmt.Errorf("queue %s: %w", names[id], err)
+		}
+		urls[id] = aws.ToString(out.QueueUrl)
+	}
+	return client, urls, nil
+}
+
+// QueueNames are a deployed stack's queues by logical id, named as template.yaml names them, for the
+// environment the Orders table's name (orderhub-<env>-orders) gives; nil for another name.
+func QueueNames(table string) map[string]string {
+	env, ok := strings.CutPrefix(table, "orderhub-")
+	if env, ok = strings.CutSuffix(env, "-orders"); !ok || env == "" {
+		return nil
+	}
+	p := "orderhub-" + env + "-"
+	return map[string]string{"ImportQueue": p + "import", "ImportDLQ": p + "import-dlq", "StreamFailureDLQ": p + "stream-failures",
+		"LoyaltyFailureDLQ": p + "loyalty-failures", "ScheduleDLQ": p + "schedule-failures"}
 }

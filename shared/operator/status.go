@@ -100,23 +100,11 @@ func PrintStatus(w io.Writer, s Status, now time.Time) {
 // SQSDeadLetters reads dead-letter queues' depths from SQS, by name and URL.
 type SQSDeadLetters struct {
 	Client *sqs.Client
-	URLs   map[string]string // queue name → URL
-	// Names resolves queue names to URLs at the first read, when URLs is empty (a deployed stack).
-	Names []string
+	URLs   map[string]string // queue → URL
 }
 
 // Depths implements DeadLetters.
 func (d *SQSDeadLetters) Depths(ctx context.Context) ([]QueueDepth, error) {
-	if len(d.URLs) == 0 {
-		d.URLs = map[string]string{}
-		for _, n := range d.Names {
-			out, err := d.Client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(n)})
-			if err != nil {
-				return nil, fmt.Errorf("queue %s: %w", n, err)
-			}
-			d.URLs[n] = aws.ToString(out.QueueUrl)
-		}
-	}
 	var out []QueueDepth
 	for _, name := range slices.Sorted(maps.Keys(d.URLs)) {
 		attrs, err := d.Client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(d.URLs[name]),
@@ -128,18 +116,4 @@ func (d *SQSDeadLetters) Depths(ctx context.Context) ([]QueueDepth, error) {
 		out = append(out, QueueDepth{Name: name, Messages: n})
 	}
 	return out, nil
-}
-
-// DeadLetterNames are a deployed stack's dead-letter queues, named as template.yaml names them,
-// for the environment the Orders table's name (orderhub-<env>-orders) gives; none for another name.
-func DeadLetterNames(table string) []string {
-	env, ok := strings.CutPrefix(table, "orderhub-")
-	if env, ok = strings.CutSuffix(env, "-orders"); !ok || env == "" {
-		return nil
-	}
-	var out []string
-	for _, q := range []string{"import-dlq", "stream-failures", "loyalty-failures", "schedule-failures"} {
-		out = append(out, "orderhub-"+env+"-"+q)
-	}
-	return out
 }

@@ -131,11 +131,11 @@ func runDemo(ctx context.Context, args []string) (int, error) {
 	printFunctions(s)
 	fmt.Println("\norderhub status")
 	dead := map[string]string{}
-	for _, id := range []string{"ImportDLQ", "StreamFailureDLQ", "LoyaltyFailureDLQ", "ScheduleDLQ"} {
-		dead[id] = s.Resources.Queues[id].URL
+	for id, q := range s.Resources.Queues {
+		dead[id] = q.URL
 	}
 	dl, _ := operator.OpenDeadLetters(ctx, operator.Target{Kind: operator.Local, Table: s.Resources.Tables["OrdersTable"],
-		Endpoint: s.DynamoDB.Endpoint, SQSEndpoint: s.SQS.Endpoint, DeadLetterURLs: dead})
+		Endpoint: s.DynamoDB.Endpoint, SQSEndpoint: s.SQS.Endpoint, QueueURLs: dead})
 	if st, err := operator.ReadStatus(ctx, s.Orders, s.Orders, dl, time.Now()); err != nil {
 		fmt.Fprintln(os.Stderr, "orderhub:", err)
 	} else {

@@ -166,3 +166,35 @@ func runStatus(ctx context.Context, args []string) error {
 	operator.PrintStatus(os.Stdout, s, time.Now())
 	return nil
 }
+
+// runDLQ lists the import jobs parked in the dead-letter queue, or sends them back to the import
+// queue (shared/operator.Jobs).
+func runDLQ(ctx context.Context, args []string) error {
+	if len(args) == 0 || (args[0] != "list" && args[0] != "redrive") {
+		return errors.New("dlq: list or redrive")
+	}
+	fs := flag.NewFlagSet("dlq "+args[0], flag.ContinueOnError)
+	where := addTargetFlags(fs)
+	dry := fs.Bool("dry-run", false, "redrive: list what would go back; move nothing")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	t, err := where.target("dlq")
+	if err != nil {
+		return err
+	}
+	jobs, err := operator.OpenJobs(ctx, t)
+	if err != nil {
+		return fmt.Errorf("dlq: %w", err)
+	}
+	if args[0] == "redrive" {
+		_, err = jobs.Redrive(ctx, os.Stdout, *dry)
+		return err
+	}
+	parked, err := jobs.List(ctx, operator.MaxListed)
+	for _, p := range parked {
+		fmt.Printf("%s  received %d times\n", p.OrderID, p.Receives)
+	}
+	fmt.Printf("%d import jobs parked\n", len(parked))
+	return err
+}

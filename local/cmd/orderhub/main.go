@@ -22,6 +22,8 @@
 //	orderhub replay [WHERE] (ORDER_ID... | --state S,… [--source] [--reason] [--since]) [--dry-run] [--yes]
 //	    move those orders on again after a fix (re-map and import again, retry a partner's step); at
 //	    most 5,000 at once; recorded in each order's history with who ran it
+//	orderhub dlq list|redrive [WHERE] [--dry-run]
+//	    the import jobs parked in the dead-letter queue; redrive sends them back to the import queue
 //	orderhub cancel [WHERE] ORDER_ID --reason TEXT
 //	    record a customer's cancellation: CANCELLED before plenigo has the order, CANCEL_REFUSED once
 //	    delivered; refused while plenigo may have it
@@ -34,7 +36,7 @@
 //	    start DynamoDB Local and the SQS emulator, run CMD with ORDERHUB_DYNAMODB_ENDPOINT and
 //	    ORDERHUB_SQS_ENDPOINT set, stop them, and exit with CMD's status
 //
-// WHERE says which Orders table status, failed, replay, trace, reevaluate, cancel and return work on. Without flags it is the running local
+// WHERE says which stack status, failed, replay, dlq, trace, reevaluate, cancel and return work on. Without flags it is the running local
 // stack's (started by `make local`; found through the state file it writes). With
 // --aws --table NAME [--endpoint URL] it is the table NAME in DynamoDB in AWS, with the credentials
 // and region of the environment; --endpoint overrides the region's endpoint. --table and --endpoint
@@ -68,6 +70,7 @@ const usage = `usage:
                                                               every order that needs a person
   orderhub replay [WHERE] (ORDER_ID... | --state S ...) [--dry-run] [--yes]
                                                               move them on again after a fix
+  orderhub dlq list|redrive [WHERE] [--dry-run]               parked import jobs; send them back
   orderhub cancel [WHERE] ORDER_ID --reason TEXT              record a customer's cancellation
   orderhub return [WHERE] ORDER_ID --id RETURN_ID [--item PRODUCT=QUANTITY]...
                                                               record a return; its points are reversed
@@ -75,7 +78,7 @@ const usage = `usage:
                                                               make a dealer system's key; check a keys document
   orderhub with-emulators -- CMD [ARGS...]                    run CMD against fresh local emulators
 
-WHERE (status, failed, replay, trace, reevaluate, cancel, return): nothing for the running local stack (make local), or
+WHERE (status, failed, replay, dlq, trace, reevaluate, cancel, return): nothing for the running local stack (make local), or
   --aws --table NAME [--endpoint URL]   the Orders table NAME in DynamoDB in AWS, with the
                                         environment's credentials and region`
 
@@ -104,6 +107,8 @@ func main() {
 		err = runStatus(ctx, args)
 	case "failed":
 		err = runFailed(ctx, args)
+	case "dlq":
+		err = runDLQ(ctx, args)
 	case "replay":
 		err = runReplay(ctx, args)
 	case "cancel":
