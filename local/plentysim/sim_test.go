@@ -593,8 +593,8 @@ func TestRouteLimit(t *testing.T) {
 
 // fixture adds orders in statuses 5, 5.1, 6, 8, 8.8, 9 and a return in 9.1, a second apart.
 type fixture struct {
-	r                                       *rig
-	s5, s51, s6, s8, s88, s9, ret91, ret911 int
+	r                               *rig
+	s5, s51, s6, s8, s88, s9, ret91 int
 }
 
 func newFixture(t *testing.T, cfg plentysim.Config) *fixture {

@@ -156,8 +156,9 @@ func openQueues(ctx context.Context, t Target, ids ...string) (*sqs.Client, map[
 // QueueNames are a deployed stack's queues by logical id, named as template.yaml names them, for the
 // environment the Orders table's name (orderhub-<env>-orders) gives; nil for another name.
 func QueueNames(table string) map[string]string {
-	env, ok := strings.CutPrefix(table, "orderhub-")
-	if env, ok = strings.CutSuffix(env, "-orders"); !ok || env == "" {
+	env, prefixed := strings.CutPrefix(table, "orderhub-")
+	env, suffixed := strings.CutSuffix(env, "-orders")
+	if !prefixed || !suffixed || env == "" {
 		return nil
 	}
 	p := "orderhub-" + env + "-"
