@@ -33,6 +33,37 @@ type Config struct {
 	// Completion is, per source, when its orders are complete and whether they earn loyalty points.
 	// A source without an entry completes on import and earns nothing.
 	Completion map[order.Source]Completion `yaml:"completion"`
+	// Plenty is how orderhub speaks plentymarkets' order statuses (docs/mapping.md).
+	Plenty Plenty `yaml:"plenty"`
+}
+
+// Plenty is the plentymarkets half's configuration: the status numbers of the fulfilment
+// convention, the package the plenigo reference is written on, and plentymarkets' country ids.
+type Plenty struct {
+	Statuses  PlentyStatuses `yaml:"statuses"`
+	Package   PlentyPackage  `yaml:"package"`
+	Countries map[int]string `yaml:"countries"` // plentymarkets country id → ISO 3166-1 alpha-2
+}
+
+// PlentyStatuses are status ids as text ("5.1": 5 and 5.1 are different statuses).
+type PlentyStatuses struct {
+	Intake                   string `yaml:"intake"`                   // cleared for shipping: pulled
+	HandedOver               string `yaml:"handedOver"`               // stored in orderhub
+	AddressError             string `yaml:"addressError"`             // plenigo refused the customer's data
+	NotFulfillable           string `yaml:"notFulfillable"`           // cannot be mapped, or refused for another reason
+	Outgoing                 string `yaml:"outgoing"`                 // plenigo has the subscription
+	Cancellation             string `yaml:"cancellation"`             // the merchant's cancellations: pulled
+	CancellationAcknowledged string `yaml:"cancellationAcknowledged"` // cancelled in orderhub, nothing in plenigo
+	CancellationRefused      string `yaml:"cancellationRefused"`      // delivered already: not cancelled
+	ReturnFrom               string `yaml:"returnFrom"`               // returns (orders of type 3) in [returnFrom, returnTo)
+	ReturnTo                 string `yaml:"returnTo"`
+	ReturnAcknowledged       string `yaml:"returnAcknowledged"` // set on the return once recorded
+}
+
+// PlentyPackage is the shipping package that carries the plenigo order id as its package number.
+type PlentyPackage struct {
+	PackageID   int `yaml:"packageId"`   // a package type id of the system
+	PackageType int `yaml:"packageType"` // plentymarkets' packaging kind (26 package)
 }
 
 // Completion is one source's rule (order.Completion).
