@@ -2,6 +2,10 @@ package poller
 
 import (
 	"fmt"
+	"github.com/orderhub/orderhub/shared/intake"
+	"github.com/orderhub/orderhub/shared/mapping"
+	"github.com/orderhub/orderhub/shared/plenty"
+	"github.com/orderhub/orderhub/shared/plentysync"
 	"time"
 
 	"github.com/orderhub/orderhub/shared/envconfig"
@@ -19,6 +23,8 @@ const (
 	EnvStaleAfter  = "IMPORT_STALE_AFTER"
 	EnvGiveUpAfter = "IMPORT_GIVE_UP_AFTER"
 	EnvLeaseTTL    = "POLL_LEASE_TTL"
+	// EnvMappingFile is the mapping file the plentymarkets half maps pulled orders with.
+	EnvMappingFile = "MAPPING_FILE"
 )
 
 // Config is everything the poller is told.
@@ -35,11 +41,19 @@ type Config struct {
 	LeaseTTL time.Duration
 	// PageSize is the import log's page size (plenigo allows 5..100).
 	PageSize int
+	// Plenty reaches the merchant's plentymarkets; an empty BaseURL switches the half off.
+	Plenty plenty.Settings
+	// MappingFile is read at start-up when the plentymarkets half is on; Mapping, when set, is used
+	// instead (tests, the local pipeline).
+	MappingFile string
+	Mapping     *mapping.Config
+	// Retention is how long orders taken from plentymarkets are kept (ORDER_RETENTION_DAYS).
+	Retention time.Duration
 }
 
 // ReadConfig reads the configuration from the environment.
 func ReadConfig(env *envconfig.Reader) Config {
-	return Config{
+	cfg := Config{
 		OrdersTable: env.Require(lambdafn.EnvOrdersTable),
 		Plenigo:     plenigo.ReadSettings(env),
 		Overlap:     env.Duration(EnvOverlap, 2*time.Minute),
@@ -48,7 +62,13 @@ func ReadConfig(env *envconfig.Reader) Config {
 		GiveUpAfter: env.Duration(EnvGiveUpAfter, 24*time.Hour),
 		LeaseTTL:    env.Duration(EnvLeaseTTL, 5*time.Minute),
 		PageSize:    100,
+		MappingFile: env.Or(EnvMappingFile, "mapping.yaml"),
+		Retention:   lambdafn.ReadRetention(env),
 	}
+	if env.Or(plenty.EnvBaseURL, "") != "" {
+		cfg.Plenty = plenty.ReadSettings(env)
+	}
+	return cfg
 }
 
 // New builds the poller on its dependencies. bootstrap/main.go and the local pipeline both call it.
@@ -57,11 +77,24 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 		return nil, fmt.Errorf("poller: the Orders table and plenigo's URL are required")
 	}
 	store := dynamostore.New(d.DynamoDB, cfg.OrdersTable)
-	return &Handler{
+	h := &Handler{
 		Confirmer: &importing.Confirmer{Orders: store, Records: store, Plenigo: cfg.Plenigo.Client(d.Secrets, d.HTTP, d.Log),
 			Now: time.Now, Log: d.Log, Overlap: cfg.Overlap, FirstLook: cfg.FirstLook, StaleAfter: cfg.StaleAfter,
 			GiveUpAfter: cfg.GiveUpAfter, LeaseTTL: cfg.LeaseTTL, PageSize: cfg.PageSize},
 		Function: d.Function,
 		Log:      d.Log,
-	}, nil
+	}
+	if cfg.Plenty.BaseURL == "" {
+		return h, nil
+	}
+	m := cfg.Mapping
+	if m == nil {
+		var err error
+		if m, err = mapping.Load(cfg.MappingFile); err != nil {
+			return nil, err
+		}
+	}
+	h.Plenty = &plentysync.Sync{Orders: store, Records: store, Plenty: cfg.Plenty.Client(d.Secrets, store, d.HTTP, d.Log),
+		Intake: &intake.Service{Orders: store, Mapping: m, Retention: cfg.Retention}, Config: m.Plenty, Now: time.Now, Log: d.Log}
+	return h, nil
 }

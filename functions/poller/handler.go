@@ -2,27 +2,55 @@ package poller
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"github.com/orderhub/orderhub/shared/importing"
 	"github.com/orderhub/orderhub/shared/lambdafn"
+	"github.com/orderhub/orderhub/shared/plentysync"
 )
 
-// Handler is the status poller. Its plenigo half confirms imports from plenigo's import log.
+// Handler is the status poller. Its plenigo half confirms imports from plenigo's import log; its
+// plentymarkets half, when configured, takes the merchant's orders cleared for shipping and keeps
+// their status in plentymarkets true.
 type Handler struct {
 	Confirmer *importing.Confirmer
-	Function  string
-	Log       *slog.Logger
+	// Plenty is nil for a merchant without plentymarkets.
+	Plenty   *plentysync.Sync
+	Function string
+	Log      *slog.Logger
 }
 
-// Handle runs one scheduled poll. The scheduler's payload carries nothing the poll needs.
-func (h *Handler) Handle(ctx context.Context) (importing.Stats, error) {
-	st, err := h.Confirmer.Run(ctx, lambdafn.Actor(ctx, h.Function))
+// Result is what one poll did: the plenigo half's counts, and the plentymarkets half's.
+type Result struct {
+	importing.Stats
+	Plenty *plentysync.Stats `json:"plenty,omitempty"`
+}
+
+// Handle runs one scheduled poll. The scheduler's payload carries nothing the poll needs. A failed
+// half does not stop the other; the invocation fails when either did, so the schedule's retries and
+// the errors alarm see it.
+func (h *Handler) Handle(ctx context.Context) (Result, error) {
+	by := lambdafn.Actor(ctx, h.Function)
+	var res Result
+	st, err := h.Confirmer.Run(ctx, by)
+	res.Stats = st
 	if err != nil {
 		h.Log.ErrorContext(ctx, "plenigo import log poll failed", "error", err.Error(), "pages", st.Pages, "entries", st.Entries)
-		return st, err
+	} else {
+		h.Log.InfoContext(ctx, "plenigo import log poll", "skipped", st.Skipped, "pages", st.Pages, "entries", st.Entries,
+			"imported", st.Imported, "failed", st.Failed, "checked", st.Checked, "gaveUp", st.GaveUp)
 	}
-	h.Log.InfoContext(ctx, "plenigo import log poll", "skipped", st.Skipped, "pages", st.Pages, "entries", st.Entries,
-		"imported", st.Imported, "failed", st.Failed, "checked", st.Checked, "gaveUp", st.GaveUp)
-	return st, nil
+	if h.Plenty == nil || ctx.Err() != nil {
+		return res, err
+	}
+	ps, perr := h.Plenty.Run(ctx, by)
+	res.Plenty = &ps
+	if perr != nil {
+		h.Log.ErrorContext(ctx, "plentymarkets sync failed", "error", perr.Error())
+	} else {
+		h.Log.InfoContext(ctx, "plentymarkets sync", "skipped", ps.Skipped, "pulled", ps.Pulled, "stored", ps.Stored, "written", ps.Written,
+			"cancelled", ps.Cancelled, "returned", ps.Returned, "failed", ps.Failed)
+	}
+	return res, errors.Join(err, perr)
 }

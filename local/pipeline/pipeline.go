@@ -29,6 +29,7 @@ import (
 	"github.com/orderhub/orderhub/local/eventsource"
 	"github.com/orderhub/orderhub/local/localaws"
 	"github.com/orderhub/orderhub/local/plenigosim"
+	"github.com/orderhub/orderhub/local/plentysim"
 	"github.com/orderhub/orderhub/local/samtemplate"
 	"github.com/orderhub/orderhub/local/scenario"
 	"github.com/orderhub/orderhub/shared/bonifiq"
@@ -38,6 +39,7 @@ import (
 	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/plenigo"
+	"github.com/orderhub/orderhub/shared/plenty"
 	"github.com/orderhub/orderhub/shared/secrets"
 	"github.com/orderhub/orderhub/shared/store/dynamostore"
 )
@@ -54,6 +56,9 @@ type Options struct {
 	// configures the BonifiQ simulator.
 	Sim     plenigosim.Config
 	Bonifiq bonifiqsim.Config
+	// Plenty configures the plentymarkets simulator, whose orders the poller's plentymarkets half
+	// takes in.
+	Plenty plentysim.Config
 	// LoyaltySweepAge (0: 5 s) is how long a loyalty track waits before the pusher's sweep takes it.
 	LoyaltySweepAge time.Duration
 	// PollEvery stands in for the poller's schedule; SweepEvery for the enqueuer's. RetryingAge (0:
@@ -75,6 +80,7 @@ type Pipeline struct {
 	Resources *localaws.Resources
 	Sim       *plenigosim.Sim
 	Bonifiq   *bonifiqsim.Sim
+	Plenty    *plentysim.Sim
 	Orders    *dynamostore.Store
 	DB        *dynamodb.Client
 	SQS       *sqs.Client
@@ -91,6 +97,7 @@ type Pipeline struct {
 	wg       sync.WaitGroup
 	srv      *httptest.Server
 	bsrv     *httptest.Server
+	psrv     *httptest.Server
 	stopOnce sync.Once
 }
 
@@ -120,7 +127,9 @@ func Start(ctx context.Context, o Options) (*Pipeline, error) {
 	p.srv = httptest.NewServer(p.Sim)
 	p.Bonifiq = bonifiqsim.New(o.Bonifiq)
 	p.bsrv = httptest.NewServer(p.Bonifiq)
-	closeSims := func() { p.srv.Close(); p.bsrv.Close() }
+	p.Plenty = plentysim.New(o.Plenty)
+	p.psrv = httptest.NewServer(p.Plenty)
+	closeSims := func() { p.srv.Close(); p.bsrv.Close(); p.psrv.Close() }
 	p.Orders = dynamostore.New(p.DB, res.Tables["OrdersTable"])
 	if err := p.build(o, res); err != nil {
 		closeSims()
@@ -183,8 +192,9 @@ func (p *Pipeline) build(o Options, res *localaws.Resources) error {
 	if o.NoCustomerCache {
 		p.Worker.Importer.Customers = forgetful{importing.StoredCustomers{Records: p.Orders}}
 	}
+	plenty := plenty.Settings{BaseURL: p.psrv.URL, Credentials: secrets.Ref{Local: plentysim.DefaultUser + ":" + plentysim.DefaultPassword}, AttemptTimeout: time.Second}
 	if p.Poller, err = poller.New(poller.Config{OrdersTable: table, Plenigo: pl, Overlap: time.Minute, FirstLook: time.Hour,
-		StaleAfter: time.Minute, GiveUpAfter: time.Hour, LeaseTTL: time.Minute, PageSize: 100}, deps("poller")); err != nil {
+		StaleAfter: time.Minute, GiveUpAfter: time.Hour, LeaseTTL: time.Minute, PageSize: 100, Plenty: plenty, Mapping: o.Mapping}, deps("poller")); err != nil {
 		return err
 	}
 	bq := bonifiq.Settings{BaseURL: p.bsrv.URL, Credentials: secrets.Ref{Local: scenario.BonifiqCredentials}, AttemptTimeout: time.Second}
@@ -350,8 +360,10 @@ func (p *Pipeline) Stop() {
 		p.wg.Wait()
 		p.srv.Close()
 		p.bsrv.Close()
+		p.psrv.Close()
 		p.Sim.Close()
 		p.Bonifiq.Close()
+		p.Plenty.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = localaws.DeleteResources(ctx, p.Resources, p.DB, p.SQS)

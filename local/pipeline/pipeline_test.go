@@ -46,6 +46,9 @@ func start(t *testing.T, o pipeline.Options) *pipeline.Pipeline {
 	if o.Sim.TimeoutHold == 0 {
 		o.Sim.TimeoutHold = 2 * time.Second
 	}
+	if o.Plenty.ReadPerMinute == 0 { // the poller runs every 100 ms here, not every minute
+		o.Plenty.ReadPerMinute, o.Plenty.WritePerMinute, o.Plenty.ReadPerDay, o.Plenty.WritePerDay = 60000, 60000, 1e7, 1e7
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	p, err := pipeline.Start(ctx, o)
