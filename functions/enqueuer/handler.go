@@ -12,8 +12,10 @@ import (
 	"github.com/orderhub/orderhub/shared/backlog"
 	"github.com/orderhub/orderhub/shared/importing"
 	"github.com/orderhub/orderhub/shared/lambdafn"
+	"github.com/orderhub/orderhub/shared/loyalty"
 	"github.com/orderhub/orderhub/shared/metrics"
 	"github.com/orderhub/orderhub/shared/order"
+	"github.com/orderhub/orderhub/shared/plentysync"
 	"github.com/orderhub/orderhub/shared/store/dynamostore"
 )
 
@@ -109,7 +111,7 @@ func (h *Handler) Stream(ctx context.Context, records []events.DynamoDBEventReco
 // failure to measure is logged; the sweep's own work is done.
 func (h *Handler) publishBacklog(ctx context.Context) {
 	now := h.Enqueuer.Now()
-	ws, err := backlog.Measure(ctx, h.Enqueuer.Orders, now)
+	ws, err := backlog.Measure(ctx, h.Enqueuer.Orders, now, loyalty.Machine, plentysync.Machine)
 	if err != nil {
 		h.Log.WarnContext(ctx, "backlog not measured", "error", err.Error())
 		return

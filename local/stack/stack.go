@@ -34,6 +34,7 @@ import (
 	"github.com/orderhub/orderhub/local/httpapi"
 	"github.com/orderhub/orderhub/local/localaws"
 	"github.com/orderhub/orderhub/local/plenigosim"
+	"github.com/orderhub/orderhub/local/plentysim"
 	"github.com/orderhub/orderhub/local/runtime"
 	"github.com/orderhub/orderhub/local/samtemplate"
 	"github.com/orderhub/orderhub/local/scenario"
@@ -44,6 +45,7 @@ import (
 	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/plenigo"
+	"github.com/orderhub/orderhub/shared/plenty"
 	"github.com/orderhub/orderhub/shared/store/dynamostore"
 )
 
@@ -73,6 +75,8 @@ type Stack struct {
 	SimURL        string
 	Bonifiq       *bonifiqsim.Sim
 	BonifiqURL    string
+	Plenty        *plentysim.Sim
+	PlentyURL     string
 	APIURL        string
 	Hosts         map[string]*runtime.Host
 	Orders        *dynamostore.Store
@@ -186,6 +190,11 @@ func Up(ctx context.Context, o Options) (s *Stack, err error) {
 		return s, err
 	}
 	o.Progress("BonifiQ simulator on %s (fault rate %.0f%%)", s.BonifiqURL, o.FaultRate*100)
+	if err := s.startPlenty(o); err != nil {
+		apiLn.Close()
+		return s, err
+	}
+	o.Progress("plentymarkets simulator on %s (fault rate %.0f%%)", s.PlentyURL, o.FaultRate*100)
 
 	if b := <-buildc; b.err != nil {
 		apiLn.Close()
@@ -280,11 +289,33 @@ func (s *Stack) startBonifiq(o Options) error {
 	return nil
 }
 
+// startPlenty starts the plentymarkets simulator on a free port, with the stack's fault rate. Its
+// limits are the Basic tier's scaled by the speed-up, so a sped-up poller meets them as often as a
+// real one meets the real limits.
+func (s *Stack) startPlenty(o Options) error {
+	scale := func(n int) int { return int(float64(n) * o.Speedup) }
+	s.Plenty = plentysim.New(plentysim.Config{ReadPerMinute: scale(plentysim.BasicReadPerMinute), WritePerMinute: scale(plentysim.BasicWritePerMinute),
+		ReadPerDay: scale(plentysim.BasicReadPerDay), WritePerDay: scale(plentysim.BasicWritePerDay)})
+	s.Plenty.SetTimeoutHold(3 * time.Second)
+	if o.FaultRate > 0 {
+		s.Plenty.SetFaults(o.FaultRate)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("no port for the plentymarkets simulator: %w", err)
+	}
+	srv := &http.Server{Handler: s.Plenty, ReadHeaderTimeout: 10 * time.Second}
+	s.servers = append(s.servers, srv)
+	go func() { _ = srv.Serve(ln) }()
+	s.PlentyURL = "http://" + ln.Addr().String()
+	return nil
+}
+
 // environment is the function's environment as the template declares it, with references resolved
 // to the local resources, secrets given as local values instead of ARNs, and the local endpoints.
 func (s *Stack) environment(fn string, o Options) ([]string, error) {
 	r := &samtemplate.Resolver{T: s.Template, Params: map[string]string{"Environment": "dev", "PlenigoBaseUrl": s.SimURL, "PlenigoTokenSecretArn": "",
-		"BonifiqBaseUrl": s.BonifiqURL, "BonifiqCredentialsSecretArn": ""},
+		"BonifiqBaseUrl": s.BonifiqURL, "BonifiqCredentialsSecretArn": "", "PlentyBaseUrl": s.PlentyURL, "PlentyCredentialsSecretArn": "", "PlentyId": "0"},
 		Pseudo: map[string]string{"AWS::Region": localaws.Region, "AWS::AccountId": "000000000000", "AWS::StackName": "orderhub-local", "AWS::URLSuffix": "amazonaws.com"},
 		Ref: func(id string) (string, bool) {
 			if s.Template.Resources[id].Type == "AWS::SecretsManager::Secret" {
@@ -307,6 +338,7 @@ func (s *Stack) environment(fn string, o Options) ([]string, error) {
 		receiver.EnvDealerKeys + "=" + scenario.DealerKeys,
 		plenigo.EnvToken + "=" + envOr(plenigo.EnvToken, scenario.PlenigoToken),
 		bonifiq.EnvCredentials + "=" + scenario.BonifiqCredentials,
+		plenty.EnvCredentials + "=" + plentysim.DefaultUser + ":" + plentysim.DefaultPassword,
 		// Retry delays shrink with the schedules, so a sped-up demo is sped up throughout.
 		worker.EnvRetryBase + "=" + time.Duration(float64(importing.RetryBase)/o.Speedup).String(),
 		worker.EnvRetryCap + "=" + time.Duration(float64(importing.RetryCap)/o.Speedup).String(),
@@ -491,6 +523,9 @@ func (s *Stack) Down() {
 	}
 	if s.Bonifiq != nil {
 		s.Bonifiq.Close()
+	}
+	if s.Plenty != nil {
+		s.Plenty.Close()
 	}
 	if s.Sim != nil {
 		s.Sim.Close()

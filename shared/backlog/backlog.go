@@ -25,9 +25,9 @@ type Waiting struct {
 	NeedsPerson bool
 }
 
-// Measure reads the work index: one query per order state that needs work, and per waiting track
-// state of every declared track.
-func Measure(ctx context.Context, orders order.Repository, now time.Time) ([]Waiting, error) {
+// Measure reads the work index: one query per order state that needs work, and per waiting state
+// of each track's machine.
+func Measure(ctx context.Context, orders order.Repository, now time.Time, tracks ...*order.Machine) ([]Waiting, error) {
 	var out []Waiting
 	for _, st := range order.States() {
 		if !st.NeedsWork() {
@@ -43,7 +43,7 @@ func Measure(ctx context.Context, orders order.Repository, now time.Time) ([]Wai
 		}
 		out = append(out, w)
 	}
-	for _, m := range order.Machines() {
+	for _, m := range tracks {
 		for _, st := range m.Waiting() {
 			list, err := orders.TracksNeedingWork(ctx, m.Name(), st, now.Add(time.Minute), MaxCounted)
 			if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/orderhub/orderhub/shared/loyalty"
 	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/order"
+	"github.com/orderhub/orderhub/shared/plentysync"
 )
 
 // replayer is the actor on the history entries Replay writes; the request id says who ran it.
@@ -20,7 +21,8 @@ const replayer = "orderhub replay"
 // trackReplays send a failed partner track back to the step that failed, by track: a new partner's
 // track adds its line here.
 var trackReplays = map[order.TrackName]func(*order.Order, order.Change) error{
-	loyalty.Track: loyalty.Replay,
+	loyalty.Track:    loyalty.Replay,
+	plentysync.Track: plentysync.Replay,
 }
 
 // ReplayOptions say how a replay runs.
@@ -86,7 +88,7 @@ func replayOne(ctx context.Context, svc *intake.Service, n Need, dry bool, at ti
 		_, err := svc.Orders.Update(ctx, n.OrderID, func(o *order.Order) error {
 			return replay(o, order.Change{At: at, By: by, Reason: "replayed"})
 		})
-		if errors.Is(err, loyalty.ErrNotFailed) {
+		if errors.Is(err, loyalty.ErrNotFailed) || errors.Is(err, plentysync.ErrNotFailed) {
 			return "its track has moved on already", false, nil
 		}
 		return fmt.Sprintf("%s retries its step", n.Track), err == nil, err

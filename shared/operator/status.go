@@ -46,7 +46,7 @@ type Status struct {
 func ReadStatus(ctx context.Context, orders order.Repository, recs records.Store, dl DeadLetters, now time.Time) (Status, error) {
 	var s Status
 	var err error
-	if s.Backlog, err = backlog.Measure(ctx, orders, now); err != nil {
+	if s.Backlog, err = backlog.Measure(ctx, orders, now, order.Machines()...); err != nil {
 		return s, err
 	}
 	if s.LogMovedAt, err = importing.LogMovedAt(ctx, recs); err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/partner"
 	"github.com/orderhub/orderhub/shared/plenty"
+	"github.com/orderhub/orderhub/shared/records"
 )
 
 // Plenty is the part of the plentymarkets client the sync uses (shared/plenty).
@@ -33,25 +34,50 @@ type Plenty interface {
 
 // Sync is one plentymarkets system's half of the poller.
 type Sync struct {
-	Orders  order.Repository
-	Intake  *intake.Service // stores pulled orders as the receiver does: mapped, deduplicated
-	Plenty  Plenty
-	Config  mapping.Plenty
-	Now     func() time.Time
-	Log     *slog.Logger
-	PerPage int // 0: 50
+	Orders order.Repository
+	// Records holds the lease that keeps two runs (two poller invocations) from working at once:
+	// creating a package is not idempotent, so two runs must never both decide to create one.
+	Records records.Store
+	// LeaseTTL bounds how long a run that died holds the lease (0: 5 minutes).
+	LeaseTTL time.Duration
+	Intake   *intake.Service // stores pulled orders as the receiver does: mapped, deduplicated
+	Plenty   Plenty
+	Config   mapping.Plenty
+	Now      func() time.Time
+	Log      *slog.Logger
+	PerPage  int // 0: 50
 }
 
 // Stats count one run's work.
 type Stats struct {
 	Pulled, Stored, Written, Cancelled, Returned, Failed int
+	// Skipped: another run held the lease.
+	Skipped bool
 }
+
+// leaseName is the lease of the plentymarkets half.
+const leaseName = "plenty-sync"
 
 // Run does one round: pull the orders cleared for shipping, write what waits to be written, follow
 // the handed-over orders' imports, take the cancellations and the returns. Each step goes on from
 // where the last run stopped, so a run cut short loses nothing.
 func (s *Sync) Run(ctx context.Context, by order.Actor) (Stats, error) {
 	var st Stats
+	owner := by.Function + "/" + by.RequestID
+	ttl := s.LeaseTTL
+	if ttl <= 0 {
+		ttl = 5 * time.Minute
+	}
+	ok, err := s.Records.AcquireLease(ctx, leaseName, owner, s.Now(), ttl)
+	if err != nil || !ok {
+		st.Skipped = true
+		return st, err
+	}
+	defer func() {
+		if err := s.Records.ReleaseLease(context.WithoutCancel(ctx), leaseName, owner); err != nil {
+			s.Log.WarnContext(ctx, "release the plentymarkets lease", "error", err.Error())
+		}
+	}()
 	steps := []func(context.Context, order.Actor, *Stats) error{s.pull, s.follow, s.write, s.cancellations, s.returns}
 	var errs []error
 	for _, step := range steps {

@@ -39,7 +39,7 @@ func newRig(t *testing.T) *rig {
 	c := plenty.New(url, secrets.Static{plentysim.DefaultUser + ":" + plentysim.DefaultPassword}, repo, nil)
 	c.Backoff.Base, c.Backoff.Cap = time.Millisecond, 5*time.Millisecond
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return &rig{sim: sim, repo: repo, sync: &plentysync.Sync{Orders: repo, Intake: &intake.Service{Orders: repo, Mapping: m},
+	return &rig{sim: sim, repo: repo, sync: &plentysync.Sync{Orders: repo, Records: repo, Intake: &intake.Service{Orders: repo, Mapping: m},
 		Plenty: c, Config: m.Plenty, Now: time.Now, Log: log}}
 }
 

@@ -1,6 +1,10 @@
 package plentysync
 
-import "github.com/orderhub/orderhub/shared/order"
+import (
+	"errors"
+
+	"github.com/orderhub/orderhub/shared/order"
+)
 
 // Track is the plentymarkets track's name: what orderhub last wrote to plentymarkets about an order
 // and what it still has to write.
@@ -36,3 +40,20 @@ const (
 	factWritten = "written" // the last status written
 	factAfter   = "after"   // the state to take once written: Following or Written
 )
+
+// ErrNotFailed is returned by Replay for a track that has not failed.
+var ErrNotFailed = errors.New("plentymarkets track has not failed")
+
+// Replay makes a FAILED write due again, after an operator fixed the cause in plentymarkets.
+func Replay(o *order.Order, c order.Change) error {
+	t := o.Track(Track)
+	if t == nil || t.State != Failed {
+		return ErrNotFailed
+	}
+	facts := t.Facts
+	if err := o.MoveTrack(Machine, WriteDue, c); err != nil {
+		return err
+	}
+	o.Tracks[Track].Facts = facts
+	return nil
+}
