@@ -51,6 +51,7 @@ func runDemo(ctx context.Context, args []string) (int, error) {
 	fmt.Fprintf(os.Stderr, "orderhub: sending %d deliveries for %d orders (%d repeated, %d unmapped) with %.0f%% plenigo faults\n",
 		len(plan.Deliveries), len(plan.Orders), countDup(plan), len(plan.Unmapped), f.faults*100)
 	sent := time.Now()
+	plenty := plentyScenario(s, 12)
 	accepted, failures := deliver(ctx, s.APIURL, plan)
 	for _, e := range failures {
 		fmt.Fprintln(os.Stderr, "orderhub: delivery failed:", e)
@@ -67,6 +68,11 @@ func runDemo(ctx context.Context, args []string) (int, error) {
 
 	// The customers' second thoughts: every 20th delivered marketplace order comes back.
 	afterthoughts(ctx, s, plan, orders)
+	plentyCtx, cancelPlenty := context.WithTimeout(ctx, *wait)
+	waitPlenty(plentyCtx, s, plenty)
+	plentyAfterthoughts(s, plenty)
+	waitPlenty(plentyCtx, s, plenty)
+	cancelPlenty()
 	loyaltyCtx, cancel := context.WithTimeout(ctx, *wait)
 	if err := pipeline.WaitLoyalty(loyaltyCtx, s.Orders, plan.Orders); err != nil {
 		fmt.Fprintln(os.Stderr, "orderhub:", err)
@@ -127,6 +133,7 @@ func runDemo(ctx context.Context, args []string) (int, error) {
 		fmt.Printf("plenigo calls %d (%.2f per order), faults injected %d %v\n", s.Sim.TotalCalls(), float64(s.Sim.TotalCalls())/float64(len(plan.Orders)), faults, s.Sim.FaultsByKind())
 	}
 	pointsWrong := printLoyalty(s, plan, orders)
+	pointsWrong += printPlenty(ctx, s, plenty)
 	fmt.Printf("stack ready in %.1fs; from the first delivery to every order settled: %.1fs; whole demo %.1fs\n", ready.Seconds(), took.Seconds(), time.Since(began).Seconds())
 	printFunctions(s)
 	fmt.Println("\norderhub status")
