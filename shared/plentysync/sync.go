@@ -177,7 +177,22 @@ func (s *Sync) writeOne(ctx context.Context, id string, by order.Actor, st *Stat
 	call := &order.PartnerCall{Partner: "plentymarkets", Operation: "set status " + string(to), Outcome: "written", Status: 200,
 		Detail: "order " + strconv.Itoa(target)}
 	if t.Facts[factPackage] == "yes" {
-		if err := s.ensurePackage(ctx, target, o.Subscription.PlenigoOrderID); err != nil {
+		// Creating a package is not idempotent. The first attempt is marked on the order before it is
+		// made; only an attempt after a marked one (whose answer may have been lost) lists first.
+		listFirst := t.Facts[factPackageTried] == "yes"
+		if !listFirst {
+			if _, err := s.Orders.Update(ctx, id, func(o *order.Order) error {
+				cur := o.Track(Track)
+				if cur == nil || cur.State != WriteDue {
+					return order.ErrNoChange
+				}
+				cur.Facts = withFact(cur.Facts, factPackageTried, "yes")
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		if err := s.ensurePackage(ctx, target, o.Subscription.PlenigoOrderID, listFirst); err != nil {
 			return s.failed(ctx, id, &order.PartnerCall{Partner: "plentymarkets", Operation: "package " + o.Subscription.PlenigoOrderID}, err, by, st)
 		}
 		call.Detail += ", package " + o.Subscription.PlenigoOrderID
@@ -225,19 +240,21 @@ func (s *Sync) planWrite(o *order.Order, t *order.Track) (target int, to plenty.
 	}
 }
 
-// ensurePackage makes sure the order has one package with the plenigo order id as its number:
-// creating is not idempotent, so the packages are listed first.
-func (s *Sync) ensurePackage(ctx context.Context, id int, number string) error {
-	pkgs, err := s.Plenty.Packages(ctx, id)
-	if err != nil {
-		return err
-	}
-	for _, p := range pkgs {
-		if p.PackageNumber == number {
-			return nil
+// ensurePackage makes sure the order has one package with the plenigo order id as its number. When
+// an earlier attempt may have made it, the packages are listed first.
+func (s *Sync) ensurePackage(ctx context.Context, id int, number string, listFirst bool) error {
+	if listFirst {
+		pkgs, err := s.Plenty.Packages(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, p := range pkgs {
+			if p.PackageNumber == number {
+				return nil
+			}
 		}
 	}
-	_, err = s.Plenty.CreatePackage(ctx, id, plenty.PackageCreation{PackageID: s.Config.Package.PackageID,
+	_, err := s.Plenty.CreatePackage(ctx, id, plenty.PackageCreation{PackageID: s.Config.Package.PackageID,
 		PackageType: s.Config.Package.PackageType, PackageNumber: number})
 	return err
 }
@@ -415,4 +432,13 @@ func (s *Sync) returns(ctx context.Context, by order.Actor, st *Stats) error {
 			}
 			return err
 		})
+}
+
+func withFact(f map[string]string, k, v string) map[string]string {
+	out := make(map[string]string, len(f)+1)
+	for a, b := range f {
+		out[a] = b
+	}
+	out[k] = v
+	return out
 }

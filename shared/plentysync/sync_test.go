@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/orderhub/orderhub/local/plentysim"
+	"github.com/orderhub/orderhub/local/simkit"
 	"github.com/orderhub/orderhub/shared/intake"
 	"github.com/orderhub/orderhub/shared/loyalty"
 	"github.com/orderhub/orderhub/shared/mapping"
@@ -207,5 +208,43 @@ func TestTheDocumentedOrder630Decodes(t *testing.T) {
 	}
 	if o.SourceDetails["plentyStatus"] != "3" || o.Payment.Method != "4" || !o.PlacedAt.Equal(p.CreatedAt.UTC()) || o.PlacedAt.IsZero() {
 		t.Errorf("status %s, payment %q, placed %v", o.SourceDetails["plentyStatus"], o.Payment.Method, o.PlacedAt)
+	}
+}
+
+// TestAPackageWhoseAnswerWasLostIsNotCreatedTwice: the create reached plentymarkets but its answer
+// was lost; the next attempt lists the packages first and finds it.
+func TestAPackageWhoseAnswerWasLostIsNotCreatedTwice(t *testing.T) {
+	r := newRig(t)
+	pid, id := r.add(1012, "lost@example.com")
+	r.run(t)
+	r.imported(t, id, "500321")
+	r.sim.FailNext("POST /rest/orders/{orderId}/shipping/packages", simkit.Fault504AfterApply)
+	_, _ = r.sync.Run(context.Background(), by)
+	r.run(t)
+	ps, _ := r.sim.Order(pid)
+	if len(ps.Packages) != 1 || r.plentyStatus(t, pid) != "7" {
+		t.Fatalf("packages %+v, status %s", ps.Packages, r.plentyStatus(t, pid))
+	}
+}
+
+// TestCallsPerOrder counts plentymarkets calls for orders that go the whole way: the hand-over, the
+// package and the outgoing status, plus each run's searches.
+func TestCallsPerOrder(t *testing.T) {
+	r := newRig(t)
+	var ids []string
+	for i := range 100 {
+		_, id := r.add(1012, "calls"+strconv.Itoa(i)+"@example.com")
+		ids = append(ids, id)
+	}
+	r.run(t)
+	for i, id := range ids {
+		r.imported(t, id, strconv.Itoa(600000+i))
+	}
+	r.run(t)
+	calls := r.sim.Counter().TotalCalls() - r.sim.Counter().Calls()["POST /rest/login"]
+	if per := float64(calls) / float64(len(ids)); per > 3.1 {
+		t.Errorf("%.2f plentymarkets calls per order, aim ≤ 3.1: %v", per, r.sim.Counter().Calls())
+	} else {
+		t.Logf("%.2f plentymarkets calls per order: %v", per, r.sim.Counter().Calls())
 	}
 }

@@ -36,9 +36,11 @@ var Machine = order.NewMachine(Track, []order.TrackState{WriteDue}, map[order.Tr
 const (
 	factStatus  = "status"  // the status to write
 	factPackage = "package" // "yes": write the package with plenigo's order id first
-	factTarget  = "target"  // the plentymarkets order to write to, when not the order's own (a return)
-	factWritten = "written" // the last status written
-	factAfter   = "after"   // the state to take once written: Following or Written
+	// factPackageTried: a package create was attempted; a later attempt lists the packages first.
+	factPackageTried = "packageTried"
+	factTarget       = "target"  // the plentymarkets order to write to, when not the order's own (a return)
+	factWritten      = "written" // the last status written
+	factAfter        = "after"   // the state to take once written: Following or Written
 )
 
 // ErrNotFailed is returned by Replay for a track that has not failed.
