@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/orderhub/orderhub/shared/intake"
@@ -30,6 +31,7 @@ type Plenty interface {
 	SetStatus(ctx context.Context, id int, to plenty.Status) (plenty.Order, error)
 	Packages(ctx context.Context, id int) ([]plenty.Package, error)
 	CreatePackage(ctx context.Context, id int, p plenty.PackageCreation) (plenty.Package, error)
+	CheckStatuses(ctx context.Context, want ...plenty.Status) error
 }
 
 // Sync is one plentymarkets system's half of the poller.
@@ -46,6 +48,8 @@ type Sync struct {
 	Now      func() time.Time
 	Log      *slog.Logger
 	PerPage  int // 0: 50
+
+	checked atomic.Bool // the configured statuses exist in the system
 }
 
 // Stats count one run's work.
@@ -78,6 +82,12 @@ func (s *Sync) Run(ctx context.Context, by order.Actor) (Stats, error) {
 			s.Log.WarnContext(ctx, "release the plentymarkets lease", "error", err.Error())
 		}
 	}()
+	if !s.checked.Load() {
+		if err := s.Plenty.CheckStatuses(ctx, s.configured()...); err != nil {
+			return st, fmt.Errorf("the statuses of mapping.yaml's plenty section: %w", err)
+		}
+		s.checked.Store(true)
+	}
 	steps := []func(context.Context, order.Actor, *Stats) error{s.pull, s.follow, s.write, s.cancellations, s.returns}
 	var errs []error
 	for _, step := range steps {
@@ -92,6 +102,17 @@ func (s *Sync) Run(ctx context.Context, by order.Actor) (Stats, error) {
 }
 
 func (s *Sync) status(v string) plenty.Status { return plenty.Status(v) }
+
+// configured are the statuses orderhub reads or writes; each must exist in the system.
+func (s *Sync) configured() []plenty.Status {
+	c := s.Config.Statuses
+	var out []plenty.Status
+	for _, v := range []string{c.Intake, c.HandedOver, c.AddressError, c.NotFulfillable, c.Outgoing, c.Cancellation,
+		c.CancellationAcknowledged, c.CancellationRefused, c.ReturnAcknowledged} {
+		out = append(out, s.status(v))
+	}
+	return out
+}
 
 // search reads every page of a query.
 func (s *Sync) search(ctx context.Context, q plenty.SearchQuery, each func(plenty.Order) error) error {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -246,5 +247,20 @@ func TestCallsPerOrder(t *testing.T) {
 		t.Errorf("%.2f plentymarkets calls per order, aim ≤ 3.1: %v", per, r.sim.Counter().Calls())
 	} else {
 		t.Logf("%.2f plentymarkets calls per order: %v", per, r.sim.Counter().Calls())
+	}
+}
+
+// TestAStatusTheSystemLacksStopsTheSyncByName: a configured status plentymarkets does not have
+// stops the half before it writes anything, naming the status.
+func TestAStatusTheSystemLacksStopsTheSyncByName(t *testing.T) {
+	r := newRig(t)
+	r.sync.Config.Statuses.CancellationRefused = "8.7"
+	r.add(1012, "a@example.com")
+	_, err := r.sync.Run(context.Background(), by)
+	if err == nil || !strings.Contains(err.Error(), "8.7") {
+		t.Fatalf("run: %v, want an error naming 8.7", err)
+	}
+	if n := r.sim.Counter().Calls()["PUT /rest/orders/{orderId}"]; n != 0 {
+		t.Fatalf("%d writes with a status the system lacks", n)
 	}
 }
