@@ -164,6 +164,10 @@ func Up(ctx context.Context, o Options) (s *Stack, err error) {
 	buildc := make(chan built, 1)
 	functions := s.Template.ResourcesOfType("AWS::Serverless::Function")
 	buildDir := filepath.Join(o.CacheDir, "local-functions")
+	_, statErr := os.Stat(buildDir)
+	if statErr != nil {
+		o.Progress("building the %d functions for this machine in the background (the first time, about 1.5 minutes on 2 cores; later runs reuse Go's build cache)", len(functions))
+	}
 	go func() { buildc <- built{Build(ctx, o.Root, buildDir, functions)} }()
 
 	db := localaws.DynamoDB(s.DynamoDB.Endpoint, nil)
@@ -196,6 +200,9 @@ func Up(ctx context.Context, o Options) (s *Stack, err error) {
 	}
 	o.Progress("plentymarkets simulator on %s (fault rate %.0f%%)", s.PlentyURL, o.FaultRate*100)
 
+	if len(buildc) == 0 {
+		o.Progress("waiting for the functions' build")
+	}
 	if b := <-buildc; b.err != nil {
 		apiLn.Close()
 		return s, b.err

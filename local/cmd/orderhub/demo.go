@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"github.com/orderhub/orderhub/shared/dealerkeys"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"sort"
@@ -32,6 +33,7 @@ func runDemo(ctx context.Context, args []string) (int, error) {
 	f.register(fs, 0, 60, 0.03)
 	n := fs.Int("orders", 200, "orders in the scenario")
 	wait := fs.Duration("wait", 3*time.Minute, "how long to wait for every order to settle")
+	allPaths := fs.Bool("all-paths", false, "print every order's path, not a sample")
 	if err := fs.Parse(args); err != nil {
 		return 2, err
 	}
@@ -84,7 +86,6 @@ func runDemo(ctx context.Context, args []string) (int, error) {
 		}
 	}
 
-	printOrders(plan, orders, sent)
 	lost, dup, unsettled, wrong := 0, 0, 0, 0
 	totals := map[order.State]int{}
 	for _, id := range plan.Orders {
@@ -122,6 +123,7 @@ func runDemo(ctx context.Context, args []string) (int, error) {
 		parts = append(parts, fmt.Sprintf("%s %d", st, c))
 	}
 	sort.Strings(parts)
+	fmt.Println()
 	fmt.Printf("orders %d: %s\n", len(plan.Orders), strings.Join(parts, ", "))
 	fmt.Printf("lost %d, duplicated in plenigo %d, duplicate plenigo customers %d, unsettled %d, unexpected state %d, failed deliveries %d\n",
 		lost, dup, dupCustomers, unsettled, wrong, len(failures))
@@ -130,11 +132,20 @@ func runDemo(ctx context.Context, args []string) (int, error) {
 		for _, c := range s.Sim.FaultsByKind() {
 			faults += c
 		}
-		fmt.Printf("plenigo calls %d (%.2f per order), faults injected %d %v\n", s.Sim.TotalCalls(), float64(s.Sim.TotalCalls())/float64(len(plan.Orders)), faults, s.Sim.FaultsByKind())
+		all := len(plan.Orders) + len(plenty)
+		fmt.Printf("plenigo calls %d (%.2f per order, for %d orders with the plentymarkets ones), faults injected %d %v\n",
+			s.Sim.TotalCalls(), float64(s.Sim.TotalCalls())/float64(all), all, faults, s.Sim.FaultsByKind())
 	}
-	pointsWrong := printLoyalty(s, plan, orders)
+	everyOrder := maps.Clone(orders)
+	for _, c := range plenty {
+		if o, err := s.Orders.Get(ctx, "plenty-"+strconv.Itoa(c.id)); err == nil {
+			everyOrder[o.ID] = o
+		}
+	}
+	pointsWrong := printLoyalty(s, plan, orders, everyOrder)
 	pointsWrong += printPlenty(ctx, s, plenty)
 	fmt.Printf("stack ready in %.1fs; from the first delivery to every order settled: %.1fs; whole demo %.1fs\n", ready.Seconds(), took.Seconds(), time.Since(began).Seconds())
+	printOrders(plan, orders, sent, *allPaths)
 	printFunctions(s)
 	fmt.Println("\norderhub status")
 	dead := map[string]string{}
@@ -242,10 +253,19 @@ func post(ctx context.Context, client *http.Client, api string, d scenario.Deliv
 
 // printOrders prints one line per order: its path with the time of each step since the first
 // delivery, and its plenigo ids.
-func printOrders(plan scenario.Plan, orders map[string]*order.Order, start time.Time) {
+func printOrders(plan scenario.Plan, orders map[string]*order.Order, start time.Time, all bool) {
+	step := max(len(plan.Orders)/12, 1)
+	if all {
+		step = 1
+	} else {
+		fmt.Printf("\na sample of the orders' paths (every order's with --all-paths; orderhub trace ORDER_ID for one):\n")
+	}
 	fmt.Printf("%-24s  %-92s  %-18s  %-14s  %s\n", "order", "path (seconds after the first delivery)", "plenigo customer", "plenigo order", "loyalty")
-	for _, id := range plan.Orders {
+	for i, id := range plan.Orders {
 		o := orders[id]
+		if i%step != 0 && o != nil && o.State != order.Rejected && o.State != order.Returned {
+			continue
+		}
 		if o == nil {
 			fmt.Printf("%-24s  %-92s\n", id, "NOT STORED")
 			continue
@@ -347,7 +367,7 @@ func loyaltyOf(o *order.Order) string {
 // printLoyalty compares BonifiQ's ledger with what each order should have earned: the whole part of
 // what was paid for the goods (the simulator's one point per 1.00), awarded once, reversed once
 // when returned, nothing for orders that earn nothing. It returns how many orders differ.
-func printLoyalty(s *stack.Stack, plan scenario.Plan, orders map[string]*order.Order) int {
+func printLoyalty(s *stack.Stack, plan scenario.Plan, orders, everyOrder map[string]*order.Order) int {
 	if s.Bonifiq == nil {
 		return 0
 	}
@@ -378,8 +398,8 @@ func printLoyalty(s *stack.Stack, plan scenario.Plan, orders map[string]*order.O
 		got.Awarded += have.Awarded
 		got.Reversed += have.Reversed
 	}
-	changes := 0 // awards and reversals recorded on the orders
-	for _, o := range orders {
+	changes := 0 // awards and reversals recorded on every order BonifiQ heard of
+	for _, o := range everyOrder {
 		for _, e := range o.History {
 			if e.Track == loyalty.Track && (e.TrackTo == loyalty.Awarded || e.TrackTo == loyalty.Reversed || e.TrackTo == loyalty.PartlyReversed) {
 				changes++
