@@ -62,7 +62,8 @@ func completedAt(o *order.Order) time.Time {
 }
 
 // products are the order's lines with their net totals after their share of the discounts, so the
-// lines sum exactly to OrderTotal, as BonifiQ's own example client sends them.
+// lines sum exactly to OrderTotal, as BonifiQ's own example client sends them; the cents rounding
+// leaves over go to the largest line.
 func products(o *order.Order) []bonifiq.Product {
 	total := Total(o)
 	lines := make([]order.Decimal, len(o.Items))
@@ -71,18 +72,24 @@ func products(o *order.Order) []bonifiq.Product {
 		lines[i] = netUnit(it).Times(it.Quantity)
 		goods += lines[i]
 	}
-	out := make([]bonifiq.Product, len(o.Items))
+	shares := make([]order.Decimal, len(o.Items))
 	var given order.Decimal
-	for i, it := range o.Items {
-		share := total - given // the last line takes the rest, so rounding never loses a cent
-		if i < len(o.Items)-1 {
-			share = 0
-			if goods > 0 {
-				share = toCents(order.Decimal(int64(total) * int64(lines[i]) / int64(goods)))
-			}
-			given += share
+	largest := 0
+	for i := range o.Items {
+		if goods > 0 {
+			shares[i] = toCents(order.Decimal(int64(total) * int64(lines[i]) / int64(goods)))
 		}
-		out[i] = bonifiq.Product{OriginalID: it.Product, Title: it.Name, ProductPrice: json.Number(share.String())}
+		given += shares[i]
+		if lines[i] > lines[largest] {
+			largest = i
+		}
+	}
+	if len(shares) > 0 {
+		shares[largest] += total - given // the rounding's cents go to the largest line, never below zero
+	}
+	out := make([]bonifiq.Product, len(o.Items))
+	for i, it := range o.Items {
+		out[i] = bonifiq.Product{OriginalID: it.Product, Title: it.Name, ProductPrice: json.Number(shares[i].String())}
 	}
 	return out
 }

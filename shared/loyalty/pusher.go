@@ -92,9 +92,21 @@ func (p *Pusher) reverse(ctx context.Context, o *order.Order, by order.Actor) er
 		call.Operation = "get order"
 		remote, err := p.BonifiQ.GetOrder(ctx, o.ID)
 		switch {
-		case partner.KindOf(err) == partner.NotFound || (err == nil && remote.State == bonifiq.StateCancelled):
+		case err == nil && remote.State == bonifiq.StateCancelled:
 			call.Outcome, call.Status = "nothing to reverse", partner.StatusOf(err)
-			return p.move(ctx, o.ID, ReversalDue, Reversed, by, "no points were awarded", call, nil)
+			return p.move(ctx, o.ID, ReversalDue, Reversed, by, "BonifiQ has the order cancelled", call, nil)
+		case partner.KindOf(err) == partner.NotFound && o.FullyReturned():
+			call.Outcome, call.Status = "nothing to reverse", partner.StatusOf(err)
+			return p.move(ctx, o.ID, ReversalDue, Reversed, by, "no points were awarded, and everything came back", call, nil)
+		case partner.KindOf(err) == partner.NotFound:
+			// Some items were kept: they earn their points. Award first, then reverse the returns.
+			placed, err := p.BonifiQ.UpsertOrder(ctx, Payload(o, p.Now()))
+			call = &order.PartnerCall{Partner: "bonifiq", Operation: "upsert order", Outcome: "completed", Status: 200,
+				Detail: "OrderTotal " + Total(o).String() + ", before reversing the returns"}
+			if err != nil {
+				return p.fail(ctx, o.ID, ReversalDue, call, err, by)
+			}
+			p.record(ctx, o.ID, by, func(t *order.Track) { t.Ref = strconv.FormatInt(placed.ID, 10) })
 		case err != nil:
 			return p.fail(ctx, o.ID, ReversalDue, call, err, by)
 		}
@@ -136,11 +148,31 @@ func (p *Pusher) reverse(ctx context.Context, o *order.Order, by order.Actor) er
 		}
 		done = append(done, r.ID)
 	}
-	to := PartlyReversed
-	if o.FullyReturned() {
-		to = Reversed
+	// The move is decided on the order as it is now: a return recorded while these calls ran keeps
+	// the track due, so it is reversed too.
+	left := 0
+	_, err := p.Orders.Update(ctx, o.ID, func(cur *order.Order) error {
+		t := cur.Track(Track)
+		if t == nil || t.State != ReversalDue {
+			return order.ErrNoChange
+		}
+		mark(t)
+		if left = len(unreversed(cur, t)); left > 0 {
+			return cur.RecordTrack(Track, order.Change{At: p.Now(), By: by, Reason: "another return came meanwhile", Call: call})
+		}
+		to := PartlyReversed
+		if cur.FullyReturned() {
+			to = Reversed
+		}
+		return cur.MoveTrack(Machine, to, order.Change{At: p.Now(), By: by, Reason: "points reversed", Call: call})
+	})
+	if err != nil {
+		return fmt.Errorf("%w: record reversal of order %s: %w", ErrRetry, o.ID, err)
 	}
-	return p.move(ctx, o.ID, ReversalDue, to, by, "points reversed", call, mark)
+	if left > 0 {
+		return fmt.Errorf("%w: order %s has %d more returns to reverse", ErrRetry, o.ID, left)
+	}
+	return nil
 }
 
 // CancelKey is the partial cancel's key of a return: derived from the return, so every retry reuses

@@ -2,6 +2,7 @@ package loyalty_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"sync"
@@ -283,5 +284,59 @@ func TestTheSweepPushesWhatTheStreamMissed(t *testing.T) {
 	}
 	if tot := r.sim.TotalPoints(); tot.Awarded != 100 {
 		t.Fatalf("total %+v", tot)
+	}
+}
+
+// hooked runs a hook during the first partial cancel, as a return recorded meanwhile would.
+type hooked struct {
+	loyalty.BonifiQ
+	once func()
+}
+
+func (h *hooked) PartialCancel(ctx context.Context, id string, v json.Number, key string) error {
+	err := h.BonifiQ.PartialCancel(ctx, id, v, key)
+	if h.once != nil {
+		f := h.once
+		h.once = nil
+		f()
+	}
+	return err
+}
+
+func TestAReturnRecordedDuringAReversalIsReversedToo(t *testing.T) {
+	r := newRig(t)
+	id := r.complete(t, "12", true)
+	if err := r.push(t, id); err != nil {
+		t.Fatal(err)
+	}
+	r.sim.Flush()
+	r.returns(t, id, order.Return{ID: "ret-1", Items: []order.ReturnedItem{{Product: "a", Quantity: order.DecimalScale}}})
+	r.pusher.BonifiQ = &hooked{BonifiQ: r.pusher.BonifiQ, once: func() {
+		r.returns(t, id, order.Return{ID: "ret-2", Items: []order.ReturnedItem{{Product: "b", Quantity: order.DecimalScale}}})
+	}}
+	if err := r.push(t, id); err == nil {
+		t.Fatal("a push that left a return unreversed reported success")
+	}
+	if err := r.push(t, id); err != nil {
+		t.Fatal(err)
+	}
+	if p := r.sim.Points(id); p.Reversed != 30 {
+		t.Fatalf("points %+v, want 20 + 10 reversed", p)
+	}
+	if tr := r.track(t, id); tr.State != loyalty.PartlyReversed {
+		t.Fatalf("track %+v", tr)
+	}
+}
+
+func TestAPartialReturnBeforeTheAwardAwardsWhatWasKept(t *testing.T) {
+	r := newRig(t)
+	id := r.complete(t, "13", true) // never pushed: BonifiQ does not know it
+	r.returns(t, id, order.Return{ID: "ret-1", Items: []order.ReturnedItem{{Product: "b", Quantity: order.DecimalScale}}})
+	if err := r.push(t, id); err != nil {
+		t.Fatal(err)
+	}
+	r.sim.Flush()
+	if p := r.sim.Points(id); p.Awarded-p.Reversed != 40 {
+		t.Fatalf("points %+v, want 40 kept (50 awarded, 10 reversed)", p)
 	}
 }

@@ -2,6 +2,7 @@ package loyalty_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/orderhub/orderhub/shared/loyalty"
 	"github.com/orderhub/orderhub/shared/order"
@@ -61,5 +62,24 @@ func TestTotalIsWhatWasPaidForTheGoods(t *testing.T) {
 	}
 	if string(p.OrderTotal) != "37.71" || sum.String() != "37.71" || p.Coupon != "WELCOME5" || p.Customer.OriginalID != "ann@example.com" {
 		t.Errorf("payload total %s, lines sum %s, coupon %q, customer %q", p.OrderTotal, sum, p.Coupon, p.Customer.OriginalID)
+	}
+}
+
+func TestProductLinesNeverGoBelowZero(t *testing.T) {
+	o := &order.Order{Items: []order.Item{
+		{Product: "x", Quantity: dec(t, "1"), Price: order.Money{Net: dec(t, "10")}},
+		{Product: "y", Quantity: dec(t, "1"), Price: order.Money{Net: dec(t, "10")}},
+		{Product: "free", Quantity: dec(t, "1")},
+	}, Discounts: []order.Discount{{Kind: "coupon", Amount: order.Money{Net: dec(t, "9.99")}}}}
+	var sum order.Decimal
+	for _, p := range loyalty.Payload(o, time.Now()).Products {
+		d := dec(t, string(p.ProductPrice))
+		if d < 0 {
+			t.Errorf("line %s: %s", p.OriginalID, d)
+		}
+		sum += d
+	}
+	if sum.String() != "10.01" {
+		t.Errorf("lines sum to %s, want 10.01", sum)
 	}
 }

@@ -141,12 +141,21 @@ func (o *Order) FullyReturned() bool {
 var ErrMayBeInPlenigo = errors.New("plenigo may already have the order")
 
 // MayBeInPlenigo reports whether plenigo has, or may have, the order: it is imported, an import was
-// accepted, a worker holds (or held and never released) the import step, or a submission's outcome
-// is unknown.
+// accepted, plenigo confirmed any of its items, a worker holds (or held and never released) the
+// import step, or a submission's outcome is unknown.
 func (o *Order) MayBeInPlenigo() bool {
 	switch o.State {
 	case ImportSubmitted, Imported:
 		return true
+	}
+	// One item of several confirmed is a live subscription, whatever became of the others.
+	if o.Subscription.PlenigoOrderID != "" {
+		return true
+	}
+	for _, it := range o.Items {
+		if it.PlenigoOrderID != "" {
+			return true
+		}
 	}
 	s := o.Submission
 	// A claim, even an expired one, may have posted the import before its holder went away.

@@ -103,3 +103,16 @@ func TestCancelRefusesWhatPlenigoMayHave(t *testing.T) {
 		t.Fatalf("a queued order: %s %v; a worker can still claim it afterwards", to, err)
 	}
 }
+
+func TestAnOrderWithOneItemInPlenigoIsNotCancelled(t *testing.T) {
+	o := newOrder(t)
+	o.Items = []Item{{Product: "a", Quantity: DecimalScale}, {Product: "b", Quantity: DecimalScale}}
+	_ = o.MoveTo(Queued, Change{At: t0})
+	_ = o.MoveTo(ImportSubmitted, Change{At: t0})
+	o.ConfirmImport(o.ImportKey(0), "500001") // item a imported …
+	o.Submitted()
+	_ = o.MoveTo(ImportFailed, Change{At: t0, Reason: "item b refused"}) // … item b refused
+	if _, err := o.Cancel(Change{At: t0.Add(time.Minute)}); !errors.Is(err, ErrMayBeInPlenigo) {
+		t.Fatalf("cancel of an order with one item in plenigo: %v", err)
+	}
+}

@@ -62,8 +62,8 @@ type Stats struct {
 // leaseName is the lease of the plentymarkets half.
 const leaseName = "plenty-sync"
 
-// Run does one round: pull the orders cleared for shipping, write what waits to be written, follow
-// the handed-over orders' imports, take the cancellations and the returns. Each step goes on from
+// Run does one round: pull the orders cleared for shipping, take the cancellations and the returns,
+// follow the handed-over orders' imports, write what waits to be written. Each step goes on from
 // where the last run stopped, so a run cut short loses nothing.
 func (s *Sync) Run(ctx context.Context, by order.Actor) (Stats, error) {
 	var st Stats
@@ -88,7 +88,9 @@ func (s *Sync) Run(ctx context.Context, by order.Actor) (Stats, error) {
 		}
 		s.checked.Store(true)
 	}
-	steps := []func(context.Context, order.Actor, *Stats) error{s.pull, s.follow, s.write, s.cancellations, s.returns}
+	// Cancellations and returns come before the writes: a status the merchant set since the last run
+	// is answered before orderhub writes anything over it.
+	steps := []func(context.Context, order.Actor, *Stats) error{s.pull, s.cancellations, s.returns, s.follow, s.write}
 	var errs []error
 	for _, step := range steps {
 		if ctx.Err() != nil {
@@ -227,7 +229,12 @@ func (s *Sync) writeOne(ctx context.Context, id string, by order.Actor, st *Stat
 		if t == nil || t.State != WriteDue || t.Facts[factStatus]+"|"+t.Facts[factTarget]+"|"+t.Facts[factPackage] != pending {
 			return order.ErrNoChange // another write became due meanwhile; the next run makes it
 		}
-		facts := map[string]string{factWritten: string(to)}
+		facts := kept(t.Facts)
+		facts[factWritten] = string(to)
+		if t.Facts[factTarget] != "" {
+			facts[factAcked+t.Facts[factTarget]] = string(to)
+			facts[factWritten] = t.Facts[factPrevious] // the order's own status is unchanged
+		}
 		if err := o.MoveTrack(Machine, after, order.Change{At: s.Now(), By: by, Reason: "plentymarkets shows " + string(to), Call: call}); err != nil {
 			return err
 		}
@@ -256,6 +263,8 @@ func (s *Sync) planWrite(o *order.Order, t *order.Track) (target int, to plenty.
 			return target, s.status(cfg.NotFulfillable), Following // a mapping fix may still import it
 		}
 		return target, s.status(cfg.HandedOver), Following
+	case cfg.AddressError, cfg.NotFulfillable:
+		return target, s.status(st), Following // a replay after the fix may still import it
 	default:
 		return target, s.status(st), after
 	}
@@ -309,10 +318,16 @@ func (s *Sync) failed(ctx context.Context, id string, call *order.PartnerCall, e
 
 // due sets what plentymarkets must show next; the write step writes it.
 func due(o *order.Order, status string, pkg bool, target string, at time.Time, by order.Actor, reason string) error {
+	var before map[string]string
+	if t := o.Track(Track); t != nil {
+		before = t.Facts
+	}
 	if err := o.MoveTrack(Machine, WriteDue, order.Change{At: at, By: by, Reason: reason}); err != nil {
 		return err
 	}
-	facts := map[string]string{factStatus: status}
+	facts := kept(before)
+	facts[factStatus] = status
+	facts[factPrevious] = before[factWritten]
 	if pkg {
 		facts[factPackage] = "yes"
 	}
@@ -338,6 +353,7 @@ func (s *Sync) follow(ctx context.Context, by order.Actor, st *Stats) error {
 				return order.ErrNoChange
 			}
 			at := s.Now()
+			written := o.Track(Track).Facts[factWritten]
 			switch o.State {
 			case order.Imported, order.Fulfilled:
 				return due(o, cfg.Outgoing, true, "", at, by, "imported into plenigo as order "+o.Subscription.PlenigoOrderID)
@@ -346,9 +362,17 @@ func (s *Sync) follow(ctx context.Context, by order.Actor, st *Stats) error {
 				if addressProblem(o.StateReason) {
 					status = cfg.AddressError
 				}
+				if written == status {
+					return order.ErrNoChange // plentymarkets shows it already; a replay may follow
+				}
 				return due(o, status, false, "", at, by, "plenigo refused it: "+o.StateReason)
 			case order.Cancelled:
 				return due(o, cfg.CancellationAcknowledged, false, "", at, by, "cancelled")
+			case order.Rejected:
+				if written == cfg.NotFulfillable {
+					return order.ErrNoChange
+				}
+				return due(o, cfg.NotFulfillable, false, "", at, by, "cannot be mapped: "+o.StateReason)
 			}
 			return order.ErrNoChange
 		})
@@ -378,23 +402,38 @@ func (s *Sync) cancellations(ctx context.Context, by order.Actor, st *Stats) err
 	cfg := s.Config.Statuses
 	return s.search(ctx, plenty.SearchQuery{Status: s.status(cfg.Cancellation), OrderType: 1}, func(p plenty.Order) error {
 		id := order.ID(order.SourcePlenty, strconv.Itoa(p.ID))
+		cancelled := false
 		_, err := s.Orders.Update(ctx, id, func(o *order.Order) error {
-			if t := o.Track(Track); t != nil && t.State == WriteDue {
-				return order.ErrNoChange // an earlier answer is still to be written
+			cancelled = false
+			if t := o.Track(Track); t == nil || t.State == Failed {
+				return order.ErrNoChange // not taken in by this half, or waiting for a person
 			}
-			to, err := o.Cancel(order.Change{At: s.Now(), By: by, Reason: "cancelled in plentymarkets"})
+			c := order.Change{At: s.Now(), By: by, Reason: "cancelled in plentymarkets"}
+			pkg := false
+			if o.State == order.Imported {
+				// plenigo has the subscription: for orderhub it is delivered, and the cancellation is
+				// answered as one after delivery (the package names plenigo's order).
+				if err := loyalty.Complete(o, order.Change{At: s.Now(), By: by, Reason: "plenigo has the subscription"}); err != nil {
+					return err
+				}
+				pkg = true
+			}
+			to, err := o.Cancel(c)
 			switch {
 			case errors.Is(err, order.ErrMayBeInPlenigo), errors.Is(err, order.ErrIllegalTransition):
-				return order.ErrNoChange
+				return order.ErrNoChange // in flight: the next run answers it
 			case err != nil:
 				return err
 			}
-			st.Cancelled++
+			cancelled = true
 			if to == order.CancelRefused {
-				return due(o, cfg.CancellationRefused, false, "", s.Now(), by, "delivered already: cancellation refused")
+				return due(o, cfg.CancellationRefused, pkg, "", s.Now(), by, "delivered already: cancellation refused")
 			}
 			return due(o, cfg.CancellationAcknowledged, false, "", s.Now(), by, "cancelled before plenigo had it")
 		})
+		if cancelled {
+			st.Cancelled++
+		}
 		if errors.Is(err, order.ErrNotFound) {
 			return nil // not an order orderhub took
 		}
@@ -422,6 +461,9 @@ func (s *Sync) returns(ctx context.Context, by order.Actor, st *Stats) error {
 				return nil
 			}
 			ret := order.Return{ID: strconv.Itoa(p.ID), At: p.CreatedAt}
+			if s.acked(ctx, p.ID, sales) {
+				return nil
+			}
 			for _, it := range p.Items {
 				if it.TypeID != plenty.ItemVariation {
 					continue
@@ -432,22 +474,33 @@ func (s *Sync) returns(ctx context.Context, by order.Actor, st *Stats) error {
 				}
 				ret.Items = append(ret.Items, order.ReturnedItem{Product: strconv.Itoa(it.VariationID), Quantity: q})
 			}
+			if len(ret.Items) == 0 {
+				// No variation came back (only shipping, a bundle's header, …): nothing to record, and
+				// never "everything", which an empty list means to the domain.
+				s.Log.WarnContext(ctx, "return without variation lines is not recorded", "return", p.ID, "salesOrder", sales)
+				return nil
+			}
+			recorded := false
 			_, err := s.Orders.Update(ctx, order.ID(order.SourcePlenty, strconv.Itoa(sales)), func(o *order.Order) error {
-				if t := o.Track(Track); t != nil && t.State == WriteDue {
-					return order.ErrNoChange
+				recorded = false
+				if t := o.Track(Track); t == nil || t.State == WriteDue || t.State == Failed {
+					return order.ErrNoChange // an earlier answer is still to be written, or a person acts
 				}
 				err := loyalty.Return(o, ret, order.Change{At: s.Now(), By: by, Reason: "returned in plentymarkets (return " + ret.ID + ")"})
 				switch {
 				case errors.Is(err, order.ErrAlreadyRecorded):
-					// recorded before; only the acknowledgement may be missing
+					// recorded before; the acknowledgement is missing (acked said so)
 				case err != nil:
 					s.Log.WarnContext(ctx, "return not recorded", "return", p.ID, "order", o.ID, "error", err.Error())
 					return order.ErrNoChange
 				default:
-					st.Returned++
+					recorded = true
 				}
 				return due(o, cfg.ReturnAcknowledged, false, ret.ID, s.Now(), by, "acknowledge return "+ret.ID)
 			})
+			if recorded {
+				st.Returned++
+			}
 			if errors.Is(err, order.ErrNotFound) {
 				return nil
 			}
@@ -462,4 +515,26 @@ func withFact(f map[string]string, k, v string) map[string]string {
 	}
 	out[k] = v
 	return out
+}
+
+// kept are the facts a track keeps across its writes: which returns it acknowledged.
+func kept(f map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range f {
+		if strings.HasPrefix(k, factAcked) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// acked reports whether the return was acknowledged already, so it is not written again when the
+// merchant moves it on within the return statuses.
+func (s *Sync) acked(ctx context.Context, returnID, salesID int) bool {
+	o, err := s.Orders.Get(ctx, order.ID(order.SourcePlenty, strconv.Itoa(salesID)))
+	if err != nil {
+		return false
+	}
+	t := o.Track(Track)
+	return t != nil && t.Facts[factAcked+strconv.Itoa(returnID)] != ""
 }

@@ -264,3 +264,88 @@ func TestAStatusTheSystemLacksStopsTheSyncByName(t *testing.T) {
 		t.Fatalf("%d writes with a status the system lacks", n)
 	}
 }
+
+// TestACancellationIsAnsweredBeforeAnyPendingWrite: the merchant's 8 is never overwritten, neither
+// by a hand-over that failed before, nor by the write-back of an import that just landed.
+func TestACancellationIsAnsweredBeforeAnyPendingWrite(t *testing.T) {
+	r := newRig(t)
+	pending, pendingID := r.add(1012, "pending@example.com")
+	imported, importedID := r.add(1012, "imported@example.com")
+	r.sim.FailNext("PUT /rest/orders/{orderId}", simkit.Fault503, simkit.Fault503, simkit.Fault503)
+	_, _ = r.sync.Run(context.Background(), by) // the first hand-over fails and stays due
+	r.run(t)
+	r.imported(t, importedID, "500444") // imported, not yet written back
+	r.sim.MoveOrder(pending, "8")
+	r.sim.MoveOrder(imported, "8")
+	r.run(t)
+	r.run(t)
+	if o := r.get(t, pendingID); r.plentyStatus(t, pending) != "8.8" || o.State != order.Cancelled {
+		t.Errorf("cancelled with its hand-over pending: %s, plentymarkets %s", o.State, r.plentyStatus(t, pending))
+	}
+	o := r.get(t, importedID)
+	ps, _ := r.sim.Order(imported)
+	if r.plentyStatus(t, imported) != "8.1" || o.State != order.CancelRefused || len(ps.Packages) != 1 {
+		t.Errorf("cancelled once plenigo had it: %s, plentymarkets %s, packages %d (never 7 or 8.8)", o.State, r.plentyStatus(t, imported), len(ps.Packages))
+	}
+}
+
+// TestAReplayedRefusalIsWrittenBackOnceImported: after 6.2, a replay that imports the order brings
+// the package and 7.
+func TestAReplayedRefusalIsWrittenBackOnceImported(t *testing.T) {
+	r := newRig(t)
+	pid, id := r.add(1012, "fixme@example.com")
+	r.run(t)
+	if _, err := r.repo.Update(context.Background(), id, func(o *order.Order) error {
+		_ = o.MoveTo(order.Queued, order.Change{At: time.Now(), By: by})
+		return o.MoveTo(order.ImportFailed, order.Change{At: time.Now(), By: by, Reason: "invalid email address"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r.run(t)
+	r.run(t)
+	if r.plentyStatus(t, pid) != "6.2" {
+		t.Fatalf("refused: plentymarkets %s", r.plentyStatus(t, pid))
+	}
+	if _, err := r.repo.Update(context.Background(), id, func(o *order.Order) error {
+		return o.MoveTo(order.Received, order.Change{At: time.Now(), By: by, Reason: "replayed"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r.imported(t, id, "500555")
+	r.run(t)
+	if o := r.get(t, id); r.plentyStatus(t, pid) != "7" || o.State != order.Fulfilled {
+		t.Fatalf("after the replay: %s, plentymarkets %s", o.State, r.plentyStatus(t, pid))
+	}
+}
+
+// TestAReturnIsAcknowledgedOnce: the merchant may move an acknowledged return on within the return
+// statuses; orderhub does not write over it.
+func TestAReturnIsAcknowledgedOnce(t *testing.T) {
+	r := newRig(t)
+	pid, id := r.add(1012, "once@example.com")
+	r.run(t)
+	r.imported(t, id, "500666")
+	r.run(t)
+	ret := r.sim.AddReturn(pid, []plentysim.Item{{VariationID: 1012, Quantity: "1"}}, "9")
+	r.run(t)
+	r.run(t)
+	if r.plentyStatus(t, ret) != "9.2" {
+		t.Fatalf("return %s", r.plentyStatus(t, ret))
+	}
+	r.sim.MoveOrder(ret, "9.1")
+	r.run(t)
+	r.run(t)
+	if r.plentyStatus(t, ret) != "9.1" {
+		t.Fatalf("the merchant's 9.1 was overwritten: %s", r.plentyStatus(t, ret))
+	}
+	// A return order with no variation line records nothing.
+	pid2, id2 := r.add(1012, "shiponly@example.com")
+	r.run(t)
+	r.imported(t, id2, "500667")
+	r.run(t)
+	r.sim.AddReturn(pid2, nil, "9")
+	r.run(t)
+	if o := r.get(t, id2); o.State != order.Fulfilled || len(o.Returns) != 0 {
+		t.Fatalf("an empty return: %s %+v", o.State, o.Returns)
+	}
+}

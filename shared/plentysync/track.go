@@ -38,9 +38,10 @@ const (
 	factPackage = "package" // "yes": write the package with plenigo's order id first
 	// factPackageTried: a package create was attempted; a later attempt lists the packages first.
 	factPackageTried = "packageTried"
-	factTarget       = "target"  // the plentymarkets order to write to, when not the order's own (a return)
-	factWritten      = "written" // the last status written
-	factAfter        = "after"   // the state to take once written: Following or Written
+	factTarget       = "target"   // the plentymarkets order to write to, when not the order's own (a return)
+	factWritten      = "written"  // the last status written
+	factAcked        = "acked:"   // + a return id: the acknowledgement written on that return
+	factPrevious     = "previous" // the order's own status before a write to another order (a return)
 )
 
 // ErrNotFailed is returned by Replay for a track that has not failed.
