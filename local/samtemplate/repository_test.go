@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -277,5 +278,32 @@ func TestEveryFailureHasAnAlarmOnTheTopic(t *testing.T) {
 		if len(actions) != 1 || !strings.Contains(string(b), "AlarmTopic") {
 			t.Errorf("%s does not notify the alarm topic: %s", name, b)
 		}
+	}
+}
+
+// TestTheDashboardShowsTheFlow: the dashboard's body is JSON once substituted, and shows the backlog,
+// what needs a person, the dead letters and every function's errors.
+func TestTheDashboardShowsTheFlow(t *testing.T) {
+	tmpl := load(t)
+	d, ok := tmpl.Resources["Dashboard"]
+	if !ok {
+		t.Fatal("no dashboard")
+	}
+	sub, _ := m(d.Properties["DashboardBody"])["Fn::Sub"].([]any)
+	if len(sub) != 2 {
+		t.Fatalf("DashboardBody is not a !Sub with variables: %v", d.Properties["DashboardBody"])
+	}
+	body := sub[0].(string)
+	for _, want := range []string{"OrdersWaiting", "OldestWaitingSeconds", "REJECTED", "IMPORT_FAILED", "CANCEL_REFUSED", "loyalty#FAILED",
+		"plenty#FAILED", "ApproximateNumberOfMessagesVisible", "${ReceiverFunction}", "${EnqueuerFunction}", "${WorkerFunction}",
+		"${PollerFunction}", "${PusherFunction}"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the dashboard does not show %s", want)
+		}
+	}
+	var anyJSON any
+	placeholder := regexp.MustCompile(`\$\{[^}]*\}`)
+	if err := json.Unmarshal([]byte(placeholder.ReplaceAllString(body, "x")), &anyJSON); err != nil {
+		t.Errorf("the dashboard body is not JSON: %v", err)
 	}
 }
