@@ -1,7 +1,6 @@
 package bonifiqsim
 
 import (
-	"context"
 	"maps"
 	"math/rand/v2"
 	"net/http"
@@ -66,21 +65,17 @@ func (s *Sim) EnvelopeFaults() map[string]int {
 
 // SetLatency delays every answer by d (real time); 0 turns it off.
 func (s *Sim) SetLatency(d time.Duration) {
-	s.slow.mu.Lock()
-	defer s.slow.mu.Unlock()
-	s.slow.all = d
+	s.slow.Set(d)
 }
 
 // SlowNext delays the next n answers of an endpoint by d (real time), instead of the latency.
 func (s *Sim) SlowNext(endpoint string, n int, d time.Duration) {
-	s.slow.mu.Lock()
-	defer s.slow.mu.Unlock()
-	s.slow.script[endpoint] = append(s.slow.script[endpoint], slices.Repeat([]time.Duration{d}, n)...)
+	s.slow.SlowNext(endpoint, n, d)
 }
 
 // guard is the kit's guard: a slow answer, BonifiQ's Basic auth, then an envelope fault.
 func (s *Sim) guard(w http.ResponseWriter, r *http.Request, endpoint string) bool {
-	s.slow.wait(r.Context(), s.slow.next(endpoint))
+	s.slow.Hold(r.Context(), endpoint)
 	if !s.authorized(r) {
 		s.mu.Lock()
 		answer := s.cfg.AuthAnswer
@@ -137,42 +132,3 @@ func (f *envelopeFaults) next(endpoint string) bool {
 	}
 	return hit
 }
-
-// slowAnswers decides how long a call waits before it is handled.
-type slowAnswers struct {
-	mu     sync.Mutex
-	all    time.Duration
-	script map[string][]time.Duration
-	closed chan struct{}
-	once   sync.Once
-}
-
-func newSlowAnswers() *slowAnswers {
-	return &slowAnswers{script: map[string][]time.Duration{}, closed: make(chan struct{})}
-}
-
-func (s *slowAnswers) next(endpoint string) time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if q := s.script[endpoint]; len(q) > 0 {
-		s.script[endpoint] = q[1:]
-		return q[0]
-	}
-	return s.all
-}
-
-// wait sleeps d, or less when the client goes away or the simulator is closed.
-func (s *slowAnswers) wait(ctx context.Context, d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	case <-s.closed:
-	}
-}
-
-func (s *slowAnswers) close() { s.once.Do(func() { close(s.closed) }) }

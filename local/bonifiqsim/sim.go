@@ -61,7 +61,7 @@ type Sim struct {
 	kit    *simkit.Server
 	clock  *simkit.Clock
 	faults *envelopeFaults
-	slow   *slowAnswers
+	slow   *simkit.Latency
 
 	mu        sync.Mutex
 	cfg       Config
@@ -86,7 +86,7 @@ func New(cfg Config) *Sim {
 	if cfg.Clock == nil {
 		cfg.Clock = &simkit.Clock{}
 	}
-	s := &Sim{clock: cfg.Clock, faults: newEnvelopeFaults(), slow: newSlowAnswers(), cfg: cfg,
+	s := &Sim{clock: cfg.Clock, faults: newEnvelopeFaults(), slow: simkit.NewLatency(), cfg: cfg,
 		orders: map[string]*order{}, customers: map[string]*customer{}, nextOrder: 1000000, nextCust: 500000}
 	s.kit = simkit.NewServer(simkit.Options{WriteError: s.writeStatus, Guard: s.guard})
 	s.routes()
@@ -123,7 +123,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Close lets go of requests held by a timeout fault or a slow answer; later ones answer at once.
 func (s *Sim) Close() {
 	s.kit.Close()
-	s.slow.close()
+	s.slow.Close()
 }
 
 // Counter returns the call counter, for its assertions (ExpectCalls, ExpectAtMost).

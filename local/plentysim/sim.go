@@ -91,7 +91,7 @@ type Config struct {
 type Sim struct {
 	kit      *simkit.Server
 	clock    *simkit.Clock
-	slow     *slowAnswers
+	slow     *simkit.Latency
 	html     *htmlFaults
 	throttle *throttle
 
@@ -155,7 +155,7 @@ func New(cfg Config) *Sim {
 	if cfg.Clock == nil {
 		cfg.Clock = &simkit.Clock{}
 	}
-	s := &Sim{clock: cfg.Clock, slow: newSlowAnswers(), html: newHTMLFaults(), cfg: cfg,
+	s := &Sim{clock: cfg.Clock, slow: simkit.NewLatency(), html: newHTMLFaults(), cfg: cfg,
 		known: map[string]Status{}, byAccess: map[string]*session{}, byRefresh: map[string]*session{},
 		orders: map[int]*order{}, contacts: map[string]int{},
 		nextOrder: 1000, nextItem: 5000, nextAddress: 300, nextContact: 100, nextPackage: 700, nextHistory: 9000, nextRef: 50}
@@ -203,7 +203,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Close lets go of requests held by a timeout fault or a slow answer; later ones answer at once.
 func (s *Sim) Close() {
 	s.kit.Close()
-	s.slow.close()
+	s.slow.Close()
 }
 
 // Clock returns the simulator's clock: tokens expire, throttle windows refill and orders are stamped
