@@ -3,8 +3,6 @@ package enqueuer
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -29,41 +27,24 @@ type Handler struct {
 	MetricsNamespace string
 }
 
-// trigger is either event the enqueuer is invoked with: a batch of stream records, or the
-// schedule's Input ({"action":"sweep"}, template.yaml).
-type trigger struct {
-	Records []events.DynamoDBEventRecord `json:"Records"`
-	Action  string                       `json:"action"`
-}
-
-// ActionSweep is the schedule's action.
-const ActionSweep = "sweep"
-
-// errUnknownEvent is returned for an event that is neither trigger, so it is retried and then lands
-// in the schedule's or the stream's dead-letter queue for a person to see.
-var errUnknownEvent = errors.New(`neither stream records nor {"action":"sweep"}`)
-
-// Handle serves one invocation, from the stream or from the schedule.
+// Handle serves one invocation, from the stream or from the schedule (lambdafn.Trigger).
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
-	var ev trigger
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		return nil, fmt.Errorf("decode event: %w", err)
+	ev, err := lambdafn.DecodeTrigger(raw)
+	if err != nil {
+		h.Log.ErrorContext(ctx, "unknown event", "error", err.Error())
+		return nil, err
 	}
-	switch {
-	case len(ev.Records) > 0:
+	if len(ev.Records) > 0 {
 		return h.Stream(ctx, ev.Records), nil
-	case ev.Action == ActionSweep:
-		n, err := h.Enqueuer.Sweep(ctx, lambdafn.Actor(ctx, h.Function))
-		if err != nil {
-			h.Log.ErrorContext(ctx, "sweep failed", "enqueued", n, "error", err.Error())
-			return nil, err
-		}
-		h.Log.InfoContext(ctx, "sweep", "enqueued", n)
-		h.publishBacklog(ctx)
-		return map[string]int{"enqueued": n}, nil
 	}
-	h.Log.ErrorContext(ctx, "unknown event", "error", errUnknownEvent.Error())
-	return nil, errUnknownEvent
+	n, err := h.Enqueuer.Sweep(ctx, lambdafn.Actor(ctx, h.Function))
+	if err != nil {
+		h.Log.ErrorContext(ctx, "sweep failed", "enqueued", n, "error", err.Error())
+		return nil, err
+	}
+	h.Log.InfoContext(ctx, "sweep", "enqueued", n)
+	h.publishBacklog(ctx)
+	return map[string]int{"enqueued": n}, nil
 }
 
 // Stream enqueues the orders of a batch of stream records. When some cannot be enqueued it reports

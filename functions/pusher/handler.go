@@ -3,8 +3,6 @@ package pusher
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -22,38 +20,23 @@ type Handler struct {
 	Log      *slog.Logger
 }
 
-// trigger is either event the pusher is invoked with: a batch of stream records, or the schedule's
-// Input ({"action":"sweep"}, template.yaml).
-type trigger struct {
-	Records []events.DynamoDBEventRecord `json:"Records"`
-	Action  string                       `json:"action"`
-}
-
-// ActionSweep is the schedule's action.
-const ActionSweep = "sweep"
-
-var errUnknownEvent = errors.New(`neither stream records nor {"action":"sweep"}`)
-
-// Handle serves one invocation, from the stream or from the schedule.
+// Handle serves one invocation, from the stream or from the schedule (lambdafn.Trigger).
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
-	var ev trigger
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		return nil, fmt.Errorf("decode event: %w", err)
+	ev, err := lambdafn.DecodeTrigger(raw)
+	if err != nil {
+		h.Log.ErrorContext(ctx, "unknown event", "error", err.Error())
+		return nil, err
 	}
-	switch {
-	case len(ev.Records) > 0:
+	if len(ev.Records) > 0 {
 		return h.Stream(ctx, ev.Records), nil
-	case ev.Action == ActionSweep:
-		res, err := h.Pusher.Sweep(ctx, lambdafn.Actor(ctx, h.Function))
-		if err != nil {
-			h.Log.ErrorContext(ctx, "loyalty sweep failed", "error", err.Error())
-			return nil, err
-		}
-		h.Log.InfoContext(ctx, "loyalty sweep", "found", res.Found, "pushed", res.Pushed, "failed", res.Failed)
-		return res, nil
 	}
-	h.Log.ErrorContext(ctx, "unknown event", "error", errUnknownEvent.Error())
-	return nil, errUnknownEvent
+	res, err := h.Pusher.Sweep(ctx, lambdafn.Actor(ctx, h.Function))
+	if err != nil {
+		h.Log.ErrorContext(ctx, "loyalty sweep failed", "error", err.Error())
+		return nil, err
+	}
+	h.Log.InfoContext(ctx, "loyalty sweep", "found", res.Found, "pushed", res.Pushed, "failed", res.Failed)
+	return res, nil
 }
 
 // Stream pushes the orders of a batch of records in stream order. At the first push that must be
