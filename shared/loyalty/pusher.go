@@ -114,7 +114,7 @@ func (p *Pusher) reverse(ctx context.Context, o *order.Order, by order.Actor) er
 	var done []string
 	mark := func(t *order.Track) {
 		for _, id := range done {
-			t.Facts = withFact(t.Facts, factReversed+id, "yes")
+			t.SetFact(factReversed+id, "yes")
 		}
 	}
 	pending := unreversed(o, t)
@@ -234,7 +234,7 @@ func (p *Pusher) fail(ctx context.Context, id string, step order.TrackState, cal
 		c := order.Change{At: p.Now(), By: by, Call: call}
 		if permanent {
 			c.Reason = "BonifiQ refused it: " + err.Error()
-			o.Tracks[Track].Facts = withFact(t.Facts, factFailedStep, string(step))
+			o.Tracks[Track].SetFact(factFailedStep, string(step))
 			return o.MoveTrack(Machine, Failed, c)
 		}
 		c.Reason = "will retry: " + kind.String() + " failure"
@@ -251,15 +251,6 @@ func (p *Pusher) fail(ctx context.Context, id string, step order.TrackState, cal
 		p.Log.ErrorContext(ctx, "BonifiQ refused the credentials; check the BonifiQ secret", "order", id)
 	}
 	return fmt.Errorf("%w: order %s: %w", ErrRetry, id, err)
-}
-
-func withFact(f map[string]string, k, v string) map[string]string {
-	out := make(map[string]string, len(f)+1)
-	for a, b := range f {
-		out[a] = b
-	}
-	out[k] = v
-	return out
 }
 
 // SweepResult counts a sweep's work.

@@ -35,6 +35,17 @@ type Track struct {
 	Facts map[string]string `json:"facts,omitempty"`
 }
 
+// SetFact sets a named fact. The map is replaced, not changed in place, so a copy of the order
+// taken before (a store's snapshot) keeps its own facts.
+func (t *Track) SetFact(name, value string) {
+	facts := maps.Clone(t.Facts)
+	if facts == nil {
+		facts = map[string]string{}
+	}
+	facts[name] = value
+	t.Facts = facts
+}
+
 // TrackFacts is what a Machine knows about one of its states.
 type TrackFacts struct {
 	Next []TrackState

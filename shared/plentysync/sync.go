@@ -209,7 +209,7 @@ func (s *Sync) writeOne(ctx context.Context, id string, by order.Actor, st *Stat
 				if cur == nil || cur.State != WriteDue {
 					return order.ErrNoChange
 				}
-				cur.Facts = withFact(cur.Facts, factPackageTried, "yes")
+				cur.SetFact(factPackageTried, "yes")
 				return nil
 			}); err != nil {
 				return err
@@ -461,9 +461,6 @@ func (s *Sync) returns(ctx context.Context, by order.Actor, st *Stats) error {
 				return nil
 			}
 			ret := order.Return{ID: strconv.Itoa(p.ID), At: p.CreatedAt}
-			if s.acked(ctx, p.ID, sales) {
-				return nil
-			}
 			for _, it := range p.Items {
 				if it.TypeID != plenty.ItemVariation {
 					continue
@@ -483,8 +480,12 @@ func (s *Sync) returns(ctx context.Context, by order.Actor, st *Stats) error {
 			recorded := false
 			_, err := s.Orders.Update(ctx, order.ID(order.SourcePlenty, strconv.Itoa(sales)), func(o *order.Order) error {
 				recorded = false
-				if t := o.Track(Track); t == nil || t.State == WriteDue || t.State == Failed {
+				t := o.Track(Track)
+				switch {
+				case t == nil || t.State == WriteDue || t.State == Failed:
 					return order.ErrNoChange // an earlier answer is still to be written, or a person acts
+				case t.Facts[factAcked+ret.ID] != "":
+					return order.ErrNoChange // acknowledged once; the merchant may have moved it on since
 				}
 				err := loyalty.Return(o, ret, order.Change{At: s.Now(), By: by, Reason: "returned in plentymarkets (return " + ret.ID + ")"})
 				switch {
@@ -508,15 +509,6 @@ func (s *Sync) returns(ctx context.Context, by order.Actor, st *Stats) error {
 		})
 }
 
-func withFact(f map[string]string, k, v string) map[string]string {
-	out := make(map[string]string, len(f)+1)
-	for a, b := range f {
-		out[a] = b
-	}
-	out[k] = v
-	return out
-}
-
 // kept are the facts a track keeps across its writes: which returns it acknowledged.
 func kept(f map[string]string) map[string]string {
 	out := map[string]string{}
@@ -526,15 +518,4 @@ func kept(f map[string]string) map[string]string {
 		}
 	}
 	return out
-}
-
-// acked reports whether the return was acknowledged already, so it is not written again when the
-// merchant moves it on within the return statuses.
-func (s *Sync) acked(ctx context.Context, returnID, salesID int) bool {
-	o, err := s.Orders.Get(ctx, order.ID(order.SourcePlenty, strconv.Itoa(salesID)))
-	if err != nil {
-		return false
-	}
-	t := o.Track(Track)
-	return t != nil && t.Facts[factAcked+strconv.Itoa(returnID)] != ""
 }

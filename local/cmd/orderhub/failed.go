@@ -9,12 +9,10 @@ import (
 	"fmt"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/orderhub/orderhub/shared/intake"
-	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/operator"
 	"github.com/orderhub/orderhub/shared/order"
 )
@@ -97,14 +95,7 @@ func runReplay(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *mappingFile == "" {
-		root, err := repoRoot()
-		if err != nil {
-			return err
-		}
-		*mappingFile = filepath.Join(root, "mapping.yaml")
-	}
-	m, err := mapping.Load(*mappingFile)
+	m, err := loadMapping(mappingFile)
 	if err != nil {
 		return err
 	}

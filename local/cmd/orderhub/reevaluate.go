@@ -31,14 +31,7 @@ func runReevaluate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *mappingFile == "" {
-		root, err := repoRoot()
-		if err != nil {
-			return err
-		}
-		*mappingFile = filepath.Join(root, "mapping.yaml")
-	}
-	m, err := mapping.Load(*mappingFile)
+	m, err := loadMapping(mappingFile)
 	if err != nil {
 		return err
 	}
@@ -49,4 +42,17 @@ func runReevaluate(ctx context.Context, args []string) error {
 	fmt.Fprintf(os.Stderr, "orderhub: re-evaluating in %s with %s\n", t, *mappingFile)
 	_, err = operator.Reevaluate(ctx, os.Stdout, &intake.Service{Orders: store, Mapping: m}, store, fs.Args(), *all, nil)
 	return err
+}
+
+// loadMapping loads the mapping file a command was given, or the repository's mapping.yaml, and
+// sets *file to the one it read.
+func loadMapping(file *string) (*mapping.Config, error) {
+	if *file == "" {
+		root, err := repoRoot()
+		if err != nil {
+			return nil, err
+		}
+		*file = filepath.Join(root, "mapping.yaml")
+	}
+	return mapping.Load(*file)
 }
