@@ -29,6 +29,9 @@ type Repository interface {
 	// at most limit of them. A listed track's other fields may be as they were when it entered s:
 	// callers load the order to act.
 	TracksNeedingWork(ctx context.Context, name TrackName, s TrackState, before time.Time, limit int) ([]TrackWork, error)
+	// ReceivedBetween lists the orders received in [from, to), oldest first, at most limit of them
+	// (0: all), without their history: what a reconciliation compares with the partners.
+	ReceivedBetween(ctx context.Context, from, to time.Time, limit int) ([]*Order, error)
 }
 
 // MaxDocumentBytes bounds an order's stored document. DynamoDB refuses items over 400 KB; the rest of

@@ -216,6 +216,7 @@ func (s *Store) writes(o *order.Order, known int, before map[order.TrackName]ord
 		AttrVersion: num(o.Version),
 		AttrDoc:     &types.AttributeValueMemberS{Value: string(doc)},
 	}
+	receivedKeys(o, item)
 	if o.State.NeedsWork() {
 		item[AttrWorkState] = &types.AttributeValueMemberS{Value: string(o.State)}
 		item[AttrWorkSince] = &types.AttributeValueMemberS{Value: sortableTime(o.UpdatedAt)}

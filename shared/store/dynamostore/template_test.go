@@ -22,14 +22,20 @@ func TestTemplateMatchesStore(t *testing.T) {
 	if len(in.KeySchema) != 2 || key(0) != dynamostore.AttrPK || key(1) != dynamostore.AttrSK {
 		t.Errorf("table key schema %v does not match the store's %s/%s", in.KeySchema, dynamostore.AttrPK, dynamostore.AttrSK)
 	}
-	var found bool
-	for _, g := range in.GlobalSecondaryIndexes {
-		if *g.IndexName == dynamostore.IndexWork {
-			found = len(g.KeySchema) == 2 && *g.KeySchema[0].AttributeName == dynamostore.AttrWorkState && *g.KeySchema[1].AttributeName == dynamostore.AttrWorkSince
+	for _, want := range []struct{ index, hash, sort, projection string }{
+		{dynamostore.IndexWork, dynamostore.AttrWorkState, dynamostore.AttrWorkSince, "ALL"},
+		{dynamostore.IndexReceived, dynamostore.AttrReceivedDay, dynamostore.AttrReceivedAt, "KEYS_ONLY"},
+	} {
+		var found bool
+		for _, g := range in.GlobalSecondaryIndexes {
+			if *g.IndexName == want.index {
+				found = len(g.KeySchema) == 2 && *g.KeySchema[0].AttributeName == want.hash && *g.KeySchema[1].AttributeName == want.sort &&
+					string(g.Projection.ProjectionType) == want.projection
+			}
 		}
-	}
-	if !found {
-		t.Errorf("template has no index %q on %s/%s", dynamostore.IndexWork, dynamostore.AttrWorkState, dynamostore.AttrWorkSince)
+		if !found {
+			t.Errorf("template has no index %q on %s/%s projecting %s", want.index, want.hash, want.sort, want.projection)
+		}
 	}
 	if in.StreamSpecification == nil || in.StreamSpecification.StreamViewType != "NEW_IMAGE" {
 		t.Error("the orders table must stream new images, and only those")

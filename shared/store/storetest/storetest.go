@@ -31,6 +31,7 @@ func Run(t *testing.T, newRepo func(t *testing.T) order.Repository) {
 		"LongHistoryRoundTrips":             longHistory,
 		"TracksNeedingWorkFollowTheirState": tracksNeedingWork,
 		"TooLargeOrdersAreRefused":          tooLarge,
+		"ReceivedBetweenSpansDays":          receivedBetween,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -470,5 +471,39 @@ func tooLarge(t *testing.T, r order.Repository) {
 		return nil
 	}); !errors.Is(err, order.ErrTooLarge) {
 		t.Fatalf("an update past the limit: %v", err)
+	}
+}
+
+// receivedBetween lists a window that spans midnight, with an order that moved after it came.
+func receivedBetween(t *testing.T, r order.Repository) {
+	ctx := context.Background()
+	at := []time.Time{t0.Add(-10*time.Hour - 31*time.Minute), t0.Add(-10*time.Hour + 10*time.Minute), t0, t0.Add(23 * time.Hour)}
+	for i, a := range at {
+		o, err := order.New(order.SourceMarketplace, fmt.Sprintf("rcv-%d", i), a, actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := r.Update(ctx, "mkt-rcv-1", func(o *order.Order) error { return o.MoveTo(order.Rejected, order.Change{At: t0, By: actor, Reason: "unmapped"}) }); err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.ReceivedBetween(ctx, at[0].Add(time.Minute), at[3], 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids(got) != "mkt-rcv-1,mkt-rcv-2" {
+		t.Fatalf("received in the window: %s, want mkt-rcv-1,mkt-rcv-2 (the end is not included)", ids(got))
+	}
+	if got[0].State != order.Rejected || got[0].History != nil || got[0].Version == 0 {
+		t.Errorf("listed order: state %s, %d history entries, version %d; want its current state, no history, its version", got[0].State, len(got[0].History), got[0].Version)
+	}
+	if got, _ := r.ReceivedBetween(ctx, at[0], at[3].Add(time.Second), 3); ids(got) != "mkt-rcv-0,mkt-rcv-1,mkt-rcv-2" {
+		t.Errorf("limit 3: %s", ids(got))
+	}
+	if got, _ := r.ReceivedBetween(ctx, at[3], at[0], 0); len(got) != 0 {
+		t.Errorf("an empty window listed %s", ids(got))
 	}
 }
