@@ -220,7 +220,7 @@ func (s *Sim) complete(items []importItem, entries []*logEntry) {
 func (s *Sim) importItem(it importItem, now time.Time) int64 {
 	s.nextOrder++
 	o := &order{OrderID: s.nextOrder, ExternalSystemID: it.ExternalSystemID, Status: "ACTIVE", Type: "ORDER", OrderDate: now,
-		InvoiceCustomer: it.InvoiceCustomerID, PaymentMethod: it.PaymentMethod}
+		InvoiceCustomer: it.InvoiceCustomerID, PaymentMethod: it.PaymentMethod, CreatedDate: now, ChangedDate: now}
 	o.Items = append(o.Items, orderItem{it.PlenigoOfferID, *it.Quantity})
 	s.orders = append(s.orders, o)
 	s.byExternal[it.ExternalSystemID] = o

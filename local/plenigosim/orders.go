@@ -2,6 +2,9 @@ package plenigosim
 
 import (
 	"net/http"
+	"slices"
+	"sort"
+	"strconv"
 	"time"
 )
 
@@ -14,6 +17,8 @@ type order struct {
 	InvoiceCustomer  string      `json:"invoiceCustomerId"`
 	PaymentMethod    string      `json:"paymentMethod"`
 	Items            []orderItem `json:"items"`
+	CreatedDate      time.Time   `json:"createdDate"`
+	ChangedDate      time.Time   `json:"changedDate"`
 }
 
 type orderItem struct {
@@ -21,19 +26,90 @@ type orderItem struct {
 	Quantity       int    `json:"quantity"`
 }
 
-// searchOrders is GET /orders, optionally ?externalSystemId=; orders exist only once their import
-// was processed.
+// searchOrders is GET /orders: filtered by externalSystemId and by the change time (startTime and
+// endTime, both included), sorted by order id (sort=DESC reverses), paged by size (5 to 100;
+// anything else falls back to 5, as plenigo documents) and startingAfter an order id. Orders exist
+// only once their import was processed.
 func (s *Sim) searchOrders(w http.ResponseWriter, r *http.Request) {
-	ext := r.URL.Query().Get("externalSystemId")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	items := []*order{}
-	for _, o := range s.orders {
-		if ext == "" || o.ExternalSystemID == ext {
-			items = append(items, o)
+	q := r.URL.Query()
+	size, err := strconv.Atoi(q.Get("size"))
+	if q.Get("size") != "" && err != nil {
+		writeErr(w, 400, 99006, "size is not an integer.", nil)
+		return
+	}
+	if size < 5 || size > 100 {
+		size = 5
+	}
+	var after int64
+	if v := q.Get("startingAfter"); v != "" {
+		if after, err = strconv.ParseInt(v, 10, 64); err != nil {
+			writeErr(w, 400, 99007, "startingAfter is not an integer.", nil)
+			return
 		}
 	}
+	var since, until time.Time
+	for name, t := range map[string]*time.Time{"startTime": &since, "endTime": &until} {
+		if v := q.Get(name); v != "" {
+			if *t, err = time.Parse(time.RFC3339, v); err != nil {
+				writeErr(w, 400, 99003, "Date is not RFC 3339.", nil)
+				return
+			}
+		}
+	}
+	desc := q.Get("sort") == "DESC"
+	ext := q.Get("externalSystemId")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	items := []order{}
+	for _, o := range s.orders {
+		switch {
+		case ext != "" && o.ExternalSystemID != ext:
+		case !since.IsZero() && o.ChangedDate.Before(since):
+		case !until.IsZero() && o.ChangedDate.After(until):
+		case after != 0 && !desc && o.OrderID <= after:
+		case after != 0 && desc && o.OrderID >= after:
+		default:
+			items = append(items, *o)
+		}
+	}
+	sort.Slice(items, func(i, j int) bool {
+		if desc {
+			return items[i].OrderID > items[j].OrderID
+		}
+		return items[i].OrderID < items[j].OrderID
+	})
+	if len(items) > size {
+		items = items[:size]
+	}
 	writeJSON(w, 200, map[string]any{"items": items})
+}
+
+// LoseOrder removes plenigo's orders and subscriptions with this externalSystemId, as if they had
+// never been made: a reconciliation must find the order orderhub thinks plenigo has.
+func (s *Sim) LoseOrder(externalSystemID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.orders = slices.DeleteFunc(s.orders, func(o *order) bool { return o.ExternalSystemID == externalSystemID })
+	s.subscriptions = slices.DeleteFunc(s.subscriptions, func(sub *subscription) bool { return sub.ExternalSystemID == externalSystemID })
+	delete(s.byExternal, externalSystemID)
+}
+
+// DuplicateOrder makes a second order (and subscription) for an externalSystemId plenigo already has
+// an order for, as a faulty import on plenigo's side would; it reports whether there was one to copy.
+func (s *Sim) DuplicateOrder(externalSystemID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.byExternal[externalSystemID]
+	if o == nil {
+		return false
+	}
+	now := s.now()
+	s.nextOrder++
+	dup := *o
+	dup.OrderID, dup.CreatedDate, dup.ChangedDate = s.nextOrder, now, now
+	dup.Items = slices.Clone(o.Items)
+	s.orders = append(s.orders, &dup)
+	return true
 }
 
 // subscription is the subscription an imported item creates, with the fields of plenigo's

@@ -121,6 +121,27 @@ func (c *Client) OrdersByExternalSystemID(ctx context.Context, id string) ([]Ord
 	return page.Items, err
 }
 
+// OrdersPage returns one page of plenigo's orders changed in [q.Since, q.Until], by ascending order
+// id after q.StartingAfter: a caller pages on with the last order's id until a page is short.
+func (c *Client) OrdersPage(ctx context.Context, q OrderQuery) ([]Order, error) {
+	size := min(max(q.Size, 5), 100) // plenigo silently falls back to 5 outside 5..100
+	v := url.Values{"size": {strconv.Itoa(size)}, "sort": {"ASC"}}
+	if !q.Since.IsZero() {
+		v.Set("startTime", q.Since.UTC().Format(time.RFC3339))
+	}
+	if !q.Until.IsZero() {
+		v.Set("endTime", q.Until.UTC().Format(time.RFC3339))
+	}
+	if q.StartingAfter != 0 {
+		v.Set("startingAfter", strconv.FormatInt(q.StartingAfter, 10))
+	}
+	var page struct {
+		Items []Order `json:"items"`
+	}
+	_, err := c.do(ctx, "list orders", http.MethodGet, "/orders", v, nil, &page)
+	return page.Items, err
+}
+
 // do performs one idempotent call with the partner layer's retries and decodes a 2xx answer into out.
 func (c *Client) do(ctx context.Context, op, method, path string, query url.Values, body, out any) (int, error) {
 	return c.call(ctx, op, method, path, query, body, out, false)

@@ -315,3 +315,52 @@ func TestPlenigoCodesDecideBeforeStatuses(t *testing.T) {
 		}
 	}
 }
+
+func TestOrdersArePagedByIDAndFilteredByChange(t *testing.T) {
+	sim, c := setup(t, plenigosim.Config{LogDelay: time.Millisecond})
+	if _, _, err := c.CreateCustomer(ctx(t), plenigo.CustomerCreation{CustomerID: "42", Email: "a@b.de", Language: "de"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 12 {
+		if err := importOne(t, c, "o-"+string(rune('a'+i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sim.Flush()
+	if !sim.DuplicateOrder("o-c") {
+		t.Fatal("no order o-c to duplicate")
+	}
+	sim.LoseOrder("o-d")
+	var all []plenigo.Order
+	var after int64
+	for pages := 0; ; pages++ {
+		page, err := c.OrdersPage(ctx(t), plenigo.OrderQuery{Since: time.Now().Add(-time.Minute), StartingAfter: after, Size: 1}) // clamped to 5
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, page...)
+		if len(page) < 5 {
+			break
+		}
+		if pages > 5 {
+			t.Fatal("paging does not end")
+		}
+		after = page[len(page)-1].OrderID
+	}
+	keys := map[string]int{}
+	for i, o := range all {
+		keys[o.ExternalSystemID]++
+		if i > 0 && o.OrderID <= all[i-1].OrderID {
+			t.Fatalf("orders not ascending by id: %d after %d", o.OrderID, all[i-1].OrderID)
+		}
+		if o.ChangedDate.IsZero() || o.Status != "ACTIVE" {
+			t.Errorf("order %d: changed %v status %q", o.OrderID, o.ChangedDate, o.Status)
+		}
+	}
+	if len(all) != 12 || keys["o-c"] != 2 || keys["o-d"] != 0 {
+		t.Fatalf("%d orders, o-c %d times, o-d %d times; want 12, 2, 0", len(all), keys["o-c"], keys["o-d"])
+	}
+	if later, err := c.OrdersPage(ctx(t), plenigo.OrderQuery{Since: time.Now().Add(time.Minute), Size: 100}); err != nil || len(later) != 0 {
+		t.Fatalf("orders changed in the future: %d, %v", len(later), err)
+	}
+}

@@ -111,9 +111,18 @@ type LogEntry struct {
 
 // Order is plenigo's order record; only the fields orderhub reads.
 type Order struct {
-	OrderID          int64  `json:"orderId"`
-	ExternalSystemID string `json:"externalSystemId"`
-	Status           string `json:"status"`
+	OrderID          int64     `json:"orderId"`
+	ExternalSystemID string    `json:"externalSystemId"`
+	Status           string    `json:"status"` // ACTIVE, DONE or CANCELLED
+	ChangedDate      time.Time `json:"changedDate"`
+}
+
+// OrderQuery selects a page of orders: changed from Since to Until (both included; zero leaves a
+// side open), after the order StartingAfter, Size of them (5 to 100).
+type OrderQuery struct {
+	Since, Until  time.Time
+	StartingAfter int64
+	Size          int
 }
 
 // LogQuery selects import log entries: changed at or after Since, after the entry StartingAfter.
