@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/orderhub/orderhub/shared/backoff"
+	"github.com/orderhub/orderhub/shared/metrics"
 )
 
 // Policy bounds the attempts of one call.
@@ -36,6 +37,9 @@ type Caller struct {
 	Policy
 	// Sleep waits between attempts; nil means backoff.Sleep. Tests record the waits with it.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Metrics receives one record per HTTP attempt (partner, Request.Op, outcome, latency); nil
+	// records nothing.
+	Metrics *metrics.Sink
 }
 
 // Request is one call.
@@ -69,7 +73,7 @@ const maxBody = 4 << 20
 func (c *Caller) Do(ctx context.Context, req Request, classify Classify) (Answer, error) {
 	attempts := max(c.MaxAttempts, 1)
 	for attempt := 1; ; attempt++ {
-		ans, err := c.attempt(ctx, req, classify)
+		ans, err := c.attempt(ctx, req, classify, attempt)
 		if err == nil || KindOf(err) != Transient || attempt == attempts || ctx.Err() != nil || (req.Unsafe && !Refused(err)) {
 			return ans, err
 		}
@@ -90,7 +94,7 @@ func (c *Caller) Do(ctx context.Context, req Request, classify Classify) (Answer
 	}
 }
 
-func (c *Caller) attempt(ctx context.Context, r Request, classify Classify) (Answer, error) {
+func (c *Caller) attempt(ctx context.Context, r Request, classify Classify, n int) (Answer, error) {
 	timeout := c.AttemptTimeout
 	if timeout <= 0 {
 		timeout = DefaultPolicy.AttemptTimeout
@@ -117,17 +121,30 @@ func (c *Caller) attempt(ctx context.Context, r Request, classify Classify) (Ans
 	if hc == nil {
 		hc = http.DefaultClient
 	}
+	start := time.Now()
+	ans, err := c.exchange(hc, req, r.Op)
+	took := time.Since(start)
+	if err == nil {
+		err = classify(ans)
+	}
+	c.Metrics.PartnerCall(ctx, metrics.PartnerCall{Partner: c.Partner, Endpoint: r.Op, Outcome: Outcome(ans.Status, err),
+		Status: ans.Status, Attempt: n, Latency: took})
+	return ans, err
+}
+
+// exchange sends req and reads the answer; no answer, or a broken one, is a TransportError.
+func (c *Caller) exchange(hc *http.Client, req *http.Request, op string) (Answer, error) {
 	resp, err := hc.Do(req)
 	if err != nil {
-		return Answer{}, &TransportError{Partner: c.Partner, Op: r.Op, Err: err}
+		return Answer{}, &TransportError{Partner: c.Partner, Op: op, Err: err}
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	ans := Answer{Status: resp.StatusCode, Header: resp.Header, Body: b}
 	if err != nil {
-		return ans, &TransportError{Partner: c.Partner, Op: r.Op, Err: err}
+		return ans, &TransportError{Partner: c.Partner, Op: op, Err: err}
 	}
-	return ans, classify(ans)
+	return ans, nil
 }
 
 // retryAfter reads a Retry-After header: seconds, or an HTTP date.
