@@ -9,7 +9,6 @@ import (
 	"github.com/orderhub/orderhub/shared/lambdafn"
 	"github.com/orderhub/orderhub/shared/metrics"
 	"github.com/orderhub/orderhub/shared/queue"
-	"github.com/orderhub/orderhub/shared/store/dynamostore"
 )
 
 // The enqueuer's own environment; template.yaml sets the same names
@@ -52,7 +51,7 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 		return nil, fmt.Errorf("enqueuer: the Orders table and the import queue are required")
 	}
 	return &Handler{
-		Enqueuer: &importing.Enqueuer{Orders: dynamostore.New(d.DynamoDB, cfg.OrdersTable),
+		Enqueuer: &importing.Enqueuer{Orders: d.Orders(cfg.OrdersTable),
 			Queue: &queue.SQS{Client: d.SQS, URL: cfg.ImportQueueURL}, Now: time.Now, Log: d.Log,
 			ReceivedAge: cfg.ReceivedAge, QueuedAge: cfg.QueuedAge, RetryingAge: cfg.RetryingAge, SweepLimit: cfg.SweepLimit},
 		Function:         d.Function,

@@ -12,7 +12,6 @@ import (
 	"github.com/orderhub/orderhub/shared/importing"
 	"github.com/orderhub/orderhub/shared/lambdafn"
 	"github.com/orderhub/orderhub/shared/plenigo"
-	"github.com/orderhub/orderhub/shared/store/dynamostore"
 )
 
 // The poller's own environment; template.yaml sets the same names. The Orders table's is in
@@ -76,9 +75,11 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 	if cfg.OrdersTable == "" || cfg.Plenigo.BaseURL == "" {
 		return nil, fmt.Errorf("poller: the Orders table and plenigo's URL are required")
 	}
-	store := dynamostore.New(d.DynamoDB, cfg.OrdersTable)
+	store := d.Orders(cfg.OrdersTable)
+	pl := cfg.Plenigo.Client(d.Secrets, d.HTTP, d.Log)
+	pl.Metrics = d.Metrics
 	h := &Handler{
-		Confirmer: &importing.Confirmer{Orders: store, Records: store, Plenigo: cfg.Plenigo.Client(d.Secrets, d.HTTP, d.Log),
+		Confirmer: &importing.Confirmer{Orders: store, Records: store, Plenigo: pl,
 			Now: time.Now, Log: d.Log, Overlap: cfg.Overlap, FirstLook: cfg.FirstLook, StaleAfter: cfg.StaleAfter,
 			GiveUpAfter: cfg.GiveUpAfter, LeaseTTL: cfg.LeaseTTL, PageSize: cfg.PageSize},
 		Function: d.Function,
@@ -94,7 +95,9 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 			return nil, err
 		}
 	}
-	h.Plenty = &plentysync.Sync{Orders: store, Records: store, Plenty: cfg.Plenty.Client(d.Secrets, store, d.HTTP, d.Log),
+	pc := cfg.Plenty.Client(d.Secrets, store, d.HTTP, d.Log)
+	pc.Metrics = d.Metrics
+	h.Plenty = &plentysync.Sync{Orders: store, Records: store, Plenty: pc,
 		Intake: &intake.Service{Orders: store, Mapping: m, Retention: cfg.Retention}, Config: m.Plenty, Now: time.Now, Log: d.Log}
 	return h, nil
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/orderhub/orderhub/shared/envconfig"
 	"github.com/orderhub/orderhub/shared/lambdafn"
 	"github.com/orderhub/orderhub/shared/loyalty"
-	"github.com/orderhub/orderhub/shared/store/dynamostore"
 )
 
 // EnvSweepAge is how long a loyalty track waits before the sweep pushes it.
@@ -35,9 +34,11 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 	if cfg.OrdersTable == "" || cfg.BonifiQ.BaseURL == "" {
 		return nil, fmt.Errorf("pusher: the Orders table and BonifiQ's base URL are required")
 	}
+	bq := cfg.BonifiQ.Client(d.Secrets, d.HTTP, d.Log)
+	bq.Metrics = d.Metrics
 	return &Handler{
-		Pusher: &loyalty.Pusher{Orders: dynamostore.New(d.DynamoDB, cfg.OrdersTable),
-			BonifiQ: cfg.BonifiQ.Client(d.Secrets, d.HTTP, d.Log), Now: time.Now, Log: d.Log, SweepAge: cfg.SweepAge},
+		Pusher: &loyalty.Pusher{Orders: d.Orders(cfg.OrdersTable),
+			BonifiQ: bq, Now: time.Now, Log: d.Log, SweepAge: cfg.SweepAge},
 		Function: d.Function,
 		Log:      d.Log,
 	}, nil

@@ -9,7 +9,6 @@ import (
 	"github.com/orderhub/orderhub/shared/lambdafn"
 	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/secrets"
-	"github.com/orderhub/orderhub/shared/store/dynamostore"
 )
 
 // The receiver's own environment; template.yaml sets the same names
@@ -80,7 +79,7 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 		}
 	}
 	return &Handler{
-		Intake:            &intake.Service{Orders: dynamostore.New(d.DynamoDB, cfg.OrdersTable), Mapping: m, Retention: cfg.Retention},
+		Intake:            &intake.Service{Orders: d.Orders(cfg.OrdersTable), Mapping: m, Retention: cfg.Retention},
 		MarketplaceTokens: cfg.MarketplaceTokens.Source(d.Secrets, d.Log),
 		DealerKeys:        cfg.DealerKeys.Source(d.Secrets, d.Log),
 		StoreBudget:       cfg.StoreBudget,

@@ -9,7 +9,6 @@ import (
 	"github.com/orderhub/orderhub/shared/lambdafn"
 	"github.com/orderhub/orderhub/shared/plenigo"
 	"github.com/orderhub/orderhub/shared/queue"
-	"github.com/orderhub/orderhub/shared/store/dynamostore"
 )
 
 // The worker's own environment; template.yaml sets the same names (the Orders table's is in lambdafn, the
@@ -59,10 +58,12 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 	if cfg.OrdersTable == "" || cfg.ImportQueueURL == "" || cfg.Plenigo.BaseURL == "" {
 		return nil, fmt.Errorf("worker: the Orders table, the import queue and plenigo's URL are required")
 	}
-	store := dynamostore.New(d.DynamoDB, cfg.OrdersTable)
+	store := d.Orders(cfg.OrdersTable)
+	pl := cfg.Plenigo.Client(d.Secrets, d.HTTP, d.Log)
+	pl.Metrics = d.Metrics
 	return &Handler{
 		Importer: &importing.Importer{Orders: store, Customers: &importing.CachedCustomers{Next: importing.StoredCustomers{Records: store, Retention: cfg.Retention}},
-			Plenigo: cfg.Plenigo.Client(d.Secrets, d.HTTP, d.Log), Now: time.Now, Log: d.Log,
+			Plenigo: pl, Now: time.Now, Log: d.Log,
 			MaxItemsPerCall: cfg.MaxItemsPerImport, RetryBase: cfg.RetryBase, RetryCap: cfg.RetryCap,
 			ClaimTTL: cfg.ClaimTTL, UncertainAfter: cfg.UncertainAfter},
 		Queue:    &queue.SQS{Client: d.SQS, URL: cfg.ImportQueueURL},

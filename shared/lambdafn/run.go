@@ -12,13 +12,16 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/orderhub/orderhub/shared/awsenv"
 	"github.com/orderhub/orderhub/shared/envconfig"
+	"github.com/orderhub/orderhub/shared/metrics"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/secrets"
+	"github.com/orderhub/orderhub/shared/store/dynamostore"
 )
 
 // Environment variables every function reads; each function's own are in its config.go.
@@ -50,6 +53,20 @@ type Deps struct {
 	Secrets  secrets.GetSecretValueAPI
 	// HTTP calls partners; it keeps connections open between invocations of a warm function.
 	HTTP *http.Client
+	// Metrics writes the function's metric records to its log (METRICS_NAMESPACE); nil writes none.
+	Metrics *metrics.Sink
+	// AWS is the SDK configuration, for a client only one function needs (the enqueuer's SNS).
+	AWS aws.Config
+}
+
+// Orders returns the Orders table's store, which counts the transitions of what it writes in
+// Metrics (metrics.OrderTransitions).
+func (d Deps) Orders(table string) *dynamostore.Store {
+	s := dynamostore.New(d.DynamoDB, table)
+	if d.Metrics != nil {
+		s.Committed = d.Metrics.Transitions
+	}
+	return s
 }
 
 // Run reads the function's configuration with read, builds the AWS clients, builds the handler with
@@ -70,7 +87,7 @@ func setup[C, H any](name string, log *slog.Logger, read func(*envconfig.Reader)
 	var zero H
 	var env envconfig.Reader
 	cfg := read(&env)
-	d := Deps{Function: env.Or(EnvFunctionName, name), Log: log}
+	d := Deps{Function: env.Or(EnvFunctionName, name), Log: log, Metrics: metrics.NewSink(log, env.Or(metrics.EnvNamespace, ""))}
 	dynamoEndpoint, sqsEndpoint := env.Or(EnvDynamoDBEndpoint, ""), env.Or(EnvSQSEndpoint, "")
 	if err := env.Err(); err != nil {
 		return zero, err
@@ -79,6 +96,7 @@ func setup[C, H any](name string, log *slog.Logger, read func(*envconfig.Reader)
 	if err != nil {
 		return zero, err
 	}
+	d.AWS = ac
 	d.DynamoDB = awsenv.DynamoDB(ac, dynamoEndpoint)
 	d.SQS = awsenv.SQS(ac, sqsEndpoint)
 	d.Secrets = awsenv.SecretsManager(ac) // building a client does no I/O

@@ -46,6 +46,9 @@ const maxTransactItems = 100
 type Store struct {
 	db    *dynamodb.Client
 	table string
+	// Committed, when set, is told the history entries each Create or Update wrote, after the write
+	// succeeded and only then: functions count the orders' transitions with it (metrics.Sink).
+	Committed func(ctx context.Context, orderID string, events []order.Event)
 }
 
 // New returns a store on table. The client is built once by the caller (in main, at init).
@@ -63,6 +66,7 @@ func (s *Store) Create(ctx context.Context, o *order.Order) error {
 		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		switch reason := cancellation(err); {
 		case err == nil:
+			s.committed(ctx, o, 0)
 			return nil
 		case reason == "ConditionalCheckFailed":
 			return order.ErrExists
@@ -143,6 +147,7 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*order.Order) err
 		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		switch reason := cancellation(err); {
 		case err == nil:
+			s.committed(ctx, o, known)
 			return o, nil
 		case reason == "ConditionalCheckFailed" || reason == "TransactionConflict":
 			if err := backoff.Sleep(ctx, retries.Delay(attempt+1)); err != nil {
@@ -153,6 +158,13 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*order.Order) err
 		}
 	}
 	return nil, fmt.Errorf("update order %s: %w", id, order.ErrConflict)
+}
+
+// committed tells Committed the history entries of o from index known on, which a write stored.
+func (s *Store) committed(ctx context.Context, o *order.Order, known int) {
+	if s.Committed != nil && len(o.History) > known {
+		s.Committed(ctx, o.ID, o.History[known:])
+	}
 }
 
 // NeedingWork queries the sparse work index.
