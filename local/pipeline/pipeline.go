@@ -39,6 +39,7 @@ import (
 	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/plenigo"
+	"github.com/orderhub/orderhub/shared/reconcile"
 	"github.com/orderhub/orderhub/shared/plenty"
 	"github.com/orderhub/orderhub/shared/secrets"
 	"github.com/orderhub/orderhub/shared/store/dynamostore"
@@ -92,6 +93,11 @@ type Pipeline struct {
 	Poller   *poller.Handler
 	Pusher   *pusher.Handler
 
+	settings struct {
+		plenigo plenigo.Settings
+		plenty  plenty.Settings
+		bonifiq bonifiq.Settings
+	}
 	receive  eventsource.Invoker
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -198,8 +204,20 @@ func (p *Pipeline) build(o Options, res *localaws.Resources) error {
 		return err
 	}
 	bq := bonifiq.Settings{BaseURL: p.bsrv.URL, Credentials: secrets.Ref{Local: scenario.BonifiqCredentials}, AttemptTimeout: time.Second}
+	p.settings.plenigo, p.settings.plenty, p.settings.bonifiq = pl, plenty, bq
 	p.Pusher, err = pusher.New(pusher.Config{OrdersTable: table, BonifiQ: bq, SweepAge: cmp.Or(o.LoyaltySweepAge, 5*time.Second)}, deps("pusher"))
 	return err
+}
+
+// Partners returns clients of the three simulators, configured as the functions' are, for what an
+// operator asks the partners (reconciliation, a live trace).
+func (p *Pipeline) Partners() reconcile.Partners {
+	log := slog.New(slog.DiscardHandler)
+	return reconcile.Partners{
+		Plenigo: p.settings.plenigo.Client(nil, p.srv.Client(), log),
+		Plenty:  p.settings.plenty.Client(nil, p.Orders, p.psrv.Client(), log),
+		Bonifiq: p.settings.bonifiq.Client(nil, p.bsrv.Client(), log),
+	}
 }
 
 // streamSource reads a function's DynamoDB event from the template: filter, batch size, retries.

@@ -99,6 +99,15 @@ type State struct {
 	Bonifiq     string `json:"bonifiq"`
 	// Queues are the import queue and the dead-letter queues, by logical id: URL.
 	Queues map[string]string `json:"queues"`
+	// PartnerEnv are the partner settings the functions run with (base URLs and local credentials,
+	// by environment variable), for the commands that ask the partners themselves.
+	PartnerEnv map[string]string `json:"partnerEnv"`
+}
+
+// partnerVar: a partner's setting (PLENIGO_BASE_URL, ORDERHUB_BONIFIQ_CREDENTIALS, …).
+func partnerVar(k string) bool {
+	k = strings.TrimPrefix(k, "ORDERHUB_")
+	return strings.HasPrefix(k, "PLENIGO_") || strings.HasPrefix(k, "PLENTY_") || strings.HasPrefix(k, "BONIFIQ_")
 }
 
 // StateFile is where a running stack describes itself.
@@ -250,9 +259,23 @@ func Up(ctx context.Context, o Options) (s *Stack, err error) {
 			dead[id] = q.URL
 		}
 	}
+	partners := map[string]string{}
+	for _, fn := range []string{"PollerFunction", "PusherFunction"} {
+		env, err := s.environment(fn, o)
+		if err != nil {
+			return s, err
+		}
+		for _, kv := range env {
+			k, v, _ := strings.Cut(kv, "=")
+			if partnerVar(k) {
+				partners[k] = v
+			}
+		}
+	}
 	b, _ := json.MarshalIndent(State{DynamoDB: s.DynamoDB.Endpoint, SQS: s.SQS.Endpoint, OrdersTable: s.Resources.Tables["OrdersTable"],
-		API: s.APIURL, Plenigo: s.SimURL, Bonifiq: s.BonifiqURL, Queues: dead}, "", "  ")
-	if err := os.WriteFile(s.state, b, 0o644); err != nil {
+		API: s.APIURL, Plenigo: s.SimURL, Bonifiq: s.BonifiqURL, Queues: dead, PartnerEnv: partners}, "", "  ")
+	// Only the user reads it: with a real plenigo (PlenigoURL) it holds that token.
+	if err := os.WriteFile(s.state, b, 0o600); err != nil {
 		return s, err
 	}
 	return s, nil

@@ -11,11 +11,24 @@ import (
 )
 
 // Reader collects every problem, so a misconfigured function names all of them at once.
-type Reader struct{ errs []error }
+type Reader struct {
+	// Lookup reads a variable; nil reads the process environment. The operator's command line reads
+	// a function's variables from elsewhere (the local stack's state) with the same readers.
+	Lookup func(name string) (string, bool)
+	errs   []error
+}
+
+func (r *Reader) get(name string) string {
+	if r.Lookup != nil {
+		v, _ := r.Lookup(name)
+		return v
+	}
+	return os.Getenv(name)
+}
 
 // Require returns a variable that must be set.
 func (r *Reader) Require(name string) string {
-	v := os.Getenv(name)
+	v := r.get(name)
 	if v == "" {
 		r.errs = append(r.errs, fmt.Errorf("%s is not set", name))
 	}
@@ -24,7 +37,7 @@ func (r *Reader) Require(name string) string {
 
 // Or returns a variable, or fallback when it is unset.
 func (r *Reader) Or(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
+	if v := r.get(name); v != "" {
 		return v
 	}
 	return fallback
@@ -32,7 +45,7 @@ func (r *Reader) Or(name, fallback string) string {
 
 // Duration returns a Go duration ("90s", "15m"), or fallback when unset.
 func (r *Reader) Duration(name string, fallback time.Duration) time.Duration {
-	v := os.Getenv(name)
+	v := r.get(name)
 	if v == "" {
 		return fallback
 	}
@@ -45,7 +58,7 @@ func (r *Reader) Duration(name string, fallback time.Duration) time.Duration {
 
 // Int returns an integer, or fallback when unset.
 func (r *Reader) Int(name string, fallback int) int {
-	v := os.Getenv(name)
+	v := r.get(name)
 	if v == "" {
 		return fallback
 	}

@@ -291,7 +291,7 @@ func (c *Confirmer) apply(ctx context.Context, e plenigo.LogEntry, by order.Acto
 				}
 				reached = order.Imported
 				o.Submitted()
-				return imported(o, order.Change{At: c.Now(), By: by, Call: call})
+				return Imported(o, order.Change{At: c.Now(), By: by, Call: call})
 			}
 			if !importKeyOf(o, e.ExternalSystemID) {
 				return order.ErrNoChange

@@ -39,13 +39,13 @@ func confirmFound(o *order.Order, found map[string]string, at time.Time, by orde
 	for k, id := range found {
 		o.ConfirmImport(k, id)
 	}
-	return imported(o, order.Change{At: at, By: by, Call: &order.PartnerCall{Partner: "plenigo",
+	return Imported(o, order.Change{At: at, By: by, Call: &order.PartnerCall{Partner: "plenigo",
 		Operation: "find order", Outcome: "imported as plenigo order " + o.Subscription.PlenigoOrderID}})
 }
 
-// imported moves the order to IMPORTED and, when its source's rule says plenigo's confirmation
+// Imported moves the order to IMPORTED and, when its source's rule says plenigo's confirmation
 // completes it, on to FULFILLED with its loyalty decision, in the same write.
-func imported(o *order.Order, c order.Change) error {
+func Imported(o *order.Order, c order.Change) error {
 	if err := o.MoveTo(order.Imported, c); err != nil {
 		return err
 	}

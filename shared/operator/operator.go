@@ -39,6 +39,8 @@ type Target struct {
 	// queues; in AWS they are found by the names the template gives them (QueueNames).
 	SQSEndpoint string
 	QueueURLs   map[string]string
+	// PartnerEnv are the local stack's partner settings, by variable (see OpenPartners).
+	PartnerEnv map[string]string
 }
 
 // Validate reports what is missing or contradictory in t.

@@ -52,7 +52,7 @@ var lifecycle = []struct {
 	{Queued, facts{next: []State{ImportSubmitted, Imported, Retrying, ImportFailed, Cancelled}, needsWork: true, awaitsSubmission: true, awaitsConfirmation: true}},
 	{Retrying, facts{next: []State{ImportSubmitted, Imported, Retrying, ImportFailed, Cancelled}, needsWork: true, awaitsSubmission: true, awaitsConfirmation: true}},
 	{ImportSubmitted, facts{next: []State{Imported, ImportFailed, Cancelled}, needsWork: true, awaitsConfirmation: true}},
-	{ImportFailed, facts{next: []State{Received, Queued, Cancelled}, settled: true, needsWork: true, needsPerson: true}},
+	{ImportFailed, facts{next: []State{Received, Queued, Imported, Cancelled}, settled: true, needsWork: true, needsPerson: true}},
 	{Imported, facts{next: []State{Fulfilled, Cancelled}, settled: true}},
 	{Fulfilled, facts{next: []State{CancelRefused, Returned}, settled: true}},
 	{Cancelled, facts{settled: true}},

@@ -12,8 +12,12 @@
 //	orderhub reevaluate [WHERE] [--mapping FILE] (--all | ORDER_ID...)
 //	    apply the mapping file (default: mapping.yaml in the repository) to REJECTED orders; those
 //	    that map now go back to RECEIVED
-//	orderhub trace [WHERE] ORDER_ID
-//	    print one order's history
+//	orderhub trace [WHERE] ORDER_ID [--live]
+//	    print one order's history; --live also asks each partner what it holds for the order now
+//	    and flags every disagreement
+//	orderhub reconcile [WHERE] [--since 24h | --from T [--to T]] [--repair [--dry-run]] [--json]
+//	    compare the orders received in the window with what plenigo, plentymarkets and BonifiQ
+//	    hold; --repair applies the safe repairs
 //	orderhub status [WHERE]
 //	    the one screen: orders and partner tracks waiting in each state and for how long, how many
 //	    need a person, the dead-letter queues, when plenigo's import log last had news
@@ -36,7 +40,7 @@
 //	    start DynamoDB Local and the SQS emulator, run CMD with ORDERHUB_DYNAMODB_ENDPOINT and
 //	    ORDERHUB_SQS_ENDPOINT set, stop them, and exit with CMD's status
 //
-// WHERE says which stack status, failed, replay, dlq, trace, reevaluate, cancel and return work on. Without flags it is the running local
+// WHERE says which stack status, failed, replay, dlq, trace, reconcile, reevaluate, cancel and return work on. Without flags it is the running local
 // stack's (started by `make local`; found through the state file it writes). With
 // --aws --table NAME [--endpoint URL] it is the table NAME in DynamoDB in AWS, with the credentials
 // and region of the environment; --endpoint overrides the region's endpoint. --table and --endpoint
@@ -64,7 +68,9 @@ const usage = `usage:
   orderhub send FIXTURE                                       post a fixture from events/ to the local stack
   orderhub reevaluate [WHERE] [--mapping FILE] (--all | ORDER_ID...)
                                                               re-map REJECTED orders after a mapping fix
-  orderhub trace [WHERE] ORDER_ID                             print one order's history
+  orderhub trace [WHERE] ORDER_ID [--live]                    print one order's history (--live: and the partners')
+  orderhub reconcile [WHERE] [--since 24h] [--repair [--dry-run]] [--json]
+                                                              compare orders with what the partners hold
   orderhub status [WHERE]                                     what waits where, what needs a person
   orderhub failed [WHERE] [--state S] [--source SRC] [--reason TEXT] [--since D] [--json]
                                                               every order that needs a person
@@ -78,7 +84,7 @@ const usage = `usage:
                                                               make a dealer system's key; check a keys document
   orderhub with-emulators -- CMD [ARGS...]                    run CMD against fresh local emulators
 
-WHERE (status, failed, replay, dlq, trace, reevaluate, cancel, return): nothing for the running local stack (make local), or
+WHERE (status, failed, replay, dlq, trace, reconcile, reevaluate, cancel, return): nothing for the running local stack (make local), or
   --aws --table NAME [--endpoint URL]   the Orders table NAME in DynamoDB in AWS, with the
                                         environment's credentials and region`
 
@@ -99,6 +105,8 @@ func main() {
 		code, err = runDemo(ctx, args)
 	case "trace":
 		err = runTrace(ctx, args)
+	case "reconcile":
+		err = runReconcile(ctx, args)
 	case "send":
 		err = runSend(ctx, args)
 	case "reevaluate":

@@ -46,7 +46,7 @@ func (f targetFlags) target(cmd string) (operator.Target, error) {
 	if err != nil {
 		return operator.Target{}, fmt.Errorf("%s: %w, or pass --aws --table NAME for DynamoDB in AWS", cmd, err)
 	}
-	t := operator.Target{Kind: operator.Local, Table: st.OrdersTable, Endpoint: st.DynamoDB, SQSEndpoint: st.SQS, QueueURLs: st.Queues}
+	t := operator.Target{Kind: operator.Local, Table: st.OrdersTable, Endpoint: st.DynamoDB, SQSEndpoint: st.SQS, QueueURLs: st.Queues, PartnerEnv: st.PartnerEnv}
 	if err := t.Validate(); err != nil {
 		return operator.Target{}, fmt.Errorf("%s: the local stack's state file is incomplete (restart `make local`): %w", cmd, err)
 	}
