@@ -487,7 +487,9 @@ func receivedBetween(t *testing.T, r order.Repository) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := r.Update(ctx, "mkt-rcv-1", func(o *order.Order) error { return o.MoveTo(order.Rejected, order.Change{At: t0, By: actor, Reason: "unmapped"}) }); err != nil {
+	if _, err := r.Update(ctx, "mkt-rcv-1", func(o *order.Order) error {
+		return o.MoveTo(order.Rejected, order.Change{At: t0, By: actor, Reason: "unmapped"})
+	}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := r.ReceivedBetween(ctx, at[0].Add(time.Minute), at[3], 0)
