@@ -2,10 +2,13 @@ package poller
 
 import (
 	"fmt"
+
+	"github.com/orderhub/orderhub/shared/bonifiq"
 	"github.com/orderhub/orderhub/shared/intake"
 	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/plenty"
 	"github.com/orderhub/orderhub/shared/plentysync"
+	"github.com/orderhub/orderhub/shared/reconcile"
 	"time"
 
 	"github.com/orderhub/orderhub/shared/envconfig"
@@ -24,6 +27,8 @@ const (
 	EnvLeaseTTL    = "POLL_LEASE_TTL"
 	// EnvMappingFile is the mapping file the plentymarkets half maps pulled orders with.
 	EnvMappingFile = "MAPPING_FILE"
+	// EnvMaxLookups bounds the BonifiQ lookups of one reconciliation.
+	EnvMaxLookups = "RECONCILE_MAX_LOOKUPS"
 )
 
 // Config is everything the poller is told.
@@ -48,6 +53,11 @@ type Config struct {
 	Mapping     *mapping.Config
 	// Retention is how long orders taken from plentymarkets are kept (ORDER_RETENTION_DAYS).
 	Retention time.Duration
+	// BonifiQ is what the reconciliation compares loyalty tracks with; without credentials it is
+	// left out.
+	BonifiQ bonifiq.Settings
+	// MaxLookups bounds a reconciliation's BonifiQ lookups (RECONCILE_MAX_LOOKUPS).
+	MaxLookups int
 }
 
 // ReadConfig reads the configuration from the environment.
@@ -67,6 +77,10 @@ func ReadConfig(env *envconfig.Reader) Config {
 	if env.Or(plenty.EnvBaseURL, "") != "" {
 		cfg.Plenty = plenty.ReadSettings(env)
 	}
+	if env.Or(bonifiq.EnvCredentialsSecretARN, "")+env.Or(bonifiq.EnvCredentials, "") != "" {
+		cfg.BonifiQ = bonifiq.ReadSettings(env)
+	}
+	cfg.MaxLookups = env.Int(EnvMaxLookups, 500)
 	return cfg
 }
 
@@ -85,6 +99,12 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 		Function: d.Function,
 		Log:      d.Log,
 	}
+	h.Reconcile = &Reconciler{Orders: store, Partners: reconcile.Partners{Plenigo: pl}, Metrics: d.Metrics, MaxLookups: cfg.MaxLookups, Now: time.Now}
+	if cfg.BonifiQ.BaseURL != "" {
+		bc := cfg.BonifiQ.Client(d.Secrets, d.HTTP, d.Log)
+		bc.Metrics = d.Metrics
+		h.Reconcile.Partners.Bonifiq = bc
+	}
 	if cfg.Plenty.BaseURL == "" {
 		return h, nil
 	}
@@ -97,6 +117,7 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 	}
 	pc := cfg.Plenty.Client(d.Secrets, store, d.HTTP, d.Log)
 	pc.Metrics = d.Metrics
+	h.Reconcile.Partners.Plenty = pc
 	h.Plenty = &plentysync.Sync{Orders: store, Records: store, Plenty: pc,
 		Intake: &intake.Service{Orders: store, Mapping: m, Retention: cfg.Retention}, Config: m.Plenty, Now: time.Now, Log: d.Log}
 	return h, nil

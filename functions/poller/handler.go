@@ -12,25 +12,38 @@ import (
 
 // Handler is the status poller. Its plenigo half confirms imports from plenigo's import log; its
 // plentymarkets half, when configured, takes the merchant's orders cleared for shipping and keeps
-// their status in plentymarkets true.
+// their status in plentymarkets true. Once a day it reconciles orderhub's orders with the partners.
 type Handler struct {
 	Confirmer *importing.Confirmer
 	// Plenty is nil for a merchant without plentymarkets.
-	Plenty   *plentysync.Sync
-	Function string
-	Log      *slog.Logger
+	Plenty *plentysync.Sync
+	// Reconcile compares a window's orders with the partners (the daily schedule's input).
+	Reconcile *Reconciler
+	Function  string
+	Log       *slog.Logger
 }
 
-// Result is what one poll did: the plenigo half's counts, and the plentymarkets half's.
+// Input is the scheduler's payload: empty (or the scheduler's own event) for a poll, or
+// {"reconcile": {…}} for the reconciliation.
+type Input struct {
+	Reconcile *ReconcileInput `json:"reconcile,omitempty"`
+}
+
+// Result is what one poll did: the plenigo half's counts, and the plentymarkets half's; or what a
+// reconciliation found.
 type Result struct {
 	importing.Stats
-	Plenty *plentysync.Stats `json:"plenty,omitempty"`
+	Plenty         *plentysync.Stats `json:"plenty,omitempty"`
+	Reconciliation *ReconcileResult  `json:"reconciliation,omitempty"`
 }
 
-// Handle runs one scheduled poll. The scheduler's payload carries nothing the poll needs. A failed
-// half does not stop the other; the invocation fails when either did, so the schedule's retries and
-// the errors alarm see it.
-func (h *Handler) Handle(ctx context.Context) (Result, error) {
+// Handle runs one scheduled poll, or a reconciliation when the payload asks for one. A failed half
+// of a poll does not stop the other; the invocation fails when either did, so the schedule's
+// retries and the errors alarm see it.
+func (h *Handler) Handle(ctx context.Context, in Input) (Result, error) {
+	if in.Reconcile != nil {
+		return h.reconcile(ctx, *in.Reconcile)
+	}
 	by := lambdafn.Actor(ctx, h.Function)
 	var res Result
 	st, err := h.Confirmer.Run(ctx, by)

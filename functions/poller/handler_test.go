@@ -14,6 +14,8 @@ import (
 	"github.com/orderhub/orderhub/local/plenigosim"
 	"github.com/orderhub/orderhub/shared/importing"
 	"github.com/orderhub/orderhub/shared/lambdafn/lambdatest"
+	"github.com/orderhub/orderhub/shared/metrics"
+	"github.com/orderhub/orderhub/shared/reconcile"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/plenigo"
 	"github.com/orderhub/orderhub/shared/store/memstore"
@@ -231,5 +233,56 @@ func TestPollThatCannotReadTheLogFailsTheInvocation(t *testing.T) {
 	// The lease was given back: the next poll runs and confirms the import.
 	if st, _ := poll(t, h); st.Skipped || st.Imported != 1 {
 		t.Fatalf("poll after the failure: %+v", st)
+	}
+}
+
+// TestTheReconcileScheduleCountsDisagreements: the daily schedule's payload runs a reconciliation
+// instead of a poll; an order orderhub says plenigo has, and plenigo lacks, is one disagreement in
+// the answer, in a log line naming it, and in the Disagreements metric record.
+func TestTheReconcileScheduleCountsDisagreements(t *testing.T) {
+	_, pc := newSim(t)
+	orders := memstore.New()
+	now := time.Now()
+	for i, imported := range []bool{true, false} {
+		o, err := order.New(order.SourceMarketplace, strconv.Itoa(9900+i), now.Add(-3*time.Hour), worker)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Items = []order.Item{{Product: "1338", Quantity: order.DecimalFromInt(1), OfferID: offer1338}}
+		if imported {
+			c := order.Change{At: now.Add(-2 * time.Hour), By: worker}
+			for _, s := range []order.State{order.Queued, order.ImportSubmitted, order.Imported} {
+				if err := o.MoveTo(s, c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			o.ConfirmImport(o.ImportKey(0), "500999")
+		}
+		if err := orders.Create(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := newTestHandler(t, orders, pc)
+	var logged strings.Builder
+	log := slog.New(slog.NewJSONHandler(&logged, nil))
+	h.Log = log
+	h.Reconcile = &poller.Reconciler{Orders: orders, Partners: reconcile.Partners{Plenigo: pc}, Metrics: metrics.NewSink(log, "orderhub/test"), Now: time.Now}
+	out, err := invoke(t, h, lambdatest.Fixture(t, "poller-reconcile.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res poller.Result
+	if err := json.Unmarshal(out, &res); err != nil || res.Reconciliation == nil {
+		t.Fatalf("answer %s: %v", out, err)
+	}
+	r := res.Reconciliation
+	if r.Orders != 2 || r.Compared["plenigo"] != 2 || r.Calls["plenigo"] != 1 || r.Disagreements != 1 || res.Entries != 0 {
+		t.Fatalf("reconciliation %+v (entries %d); want 2 orders compared with one call, 1 disagreement, no poll", r, res.Entries)
+	}
+	if !strings.Contains(logged.String(), `"msg":"disagreement","orderId":"mkt-9900","partner":"plenigo","kind":"missing"`) {
+		t.Errorf("no log line names the disagreement:\n%s", logged.String())
+	}
+	if !strings.Contains(logged.String(), `"Disagreements":1,"_aws"`) {
+		t.Errorf("no Disagreements metric record of 1:\n%s", logged.String())
 	}
 }

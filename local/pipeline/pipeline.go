@@ -198,12 +198,12 @@ func (p *Pipeline) build(o Options, res *localaws.Resources) error {
 	if o.NoCustomerCache {
 		p.Worker.Importer.Customers = forgetful{importing.StoredCustomers{Records: p.Orders}}
 	}
+	bq := bonifiq.Settings{BaseURL: p.bsrv.URL, Credentials: secrets.Ref{Local: scenario.BonifiqCredentials}, AttemptTimeout: time.Second}
 	plenty := plenty.Settings{BaseURL: p.psrv.URL, Credentials: secrets.Ref{Local: plentysim.DefaultUser + ":" + plentysim.DefaultPassword}, AttemptTimeout: time.Second}
 	if p.Poller, err = poller.New(poller.Config{OrdersTable: table, Plenigo: pl, Overlap: time.Minute, FirstLook: time.Hour,
-		StaleAfter: time.Minute, GiveUpAfter: time.Hour, LeaseTTL: time.Minute, PageSize: 100, Plenty: plenty, Mapping: o.Mapping}, deps("poller")); err != nil {
+		StaleAfter: time.Minute, GiveUpAfter: time.Hour, LeaseTTL: time.Minute, PageSize: 100, Plenty: plenty, Mapping: o.Mapping, BonifiQ: bq, MaxLookups: 500}, deps("poller")); err != nil {
 		return err
 	}
-	bq := bonifiq.Settings{BaseURL: p.bsrv.URL, Credentials: secrets.Ref{Local: scenario.BonifiqCredentials}, AttemptTimeout: time.Second}
 	p.settings.plenigo, p.settings.plenty, p.settings.bonifiq = pl, plenty, bq
 	p.Pusher, err = pusher.New(pusher.Config{OrdersTable: table, BonifiQ: bq, SweepAge: cmp.Or(o.LoyaltySweepAge, 5*time.Second)}, deps("pusher"))
 	return err

@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"fmt"
+	"github.com/orderhub/orderhub/functions/poller"
 	"strconv"
 	"strings"
 	"testing"
@@ -68,7 +69,7 @@ func TestPlentyOrdersBecomeSubscriptionsAndPlentymarketsShowsIt(t *testing.T) {
 			case <-stop:
 				return
 			default:
-				_, _ = p.Poller.Handle(context.Background())
+				_, _ = p.Poller.Handle(context.Background(), poller.Input{})
 			}
 		}
 	}()

@@ -2,6 +2,7 @@ package samtemplate_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/orderhub/orderhub/local/eventsource"
 	"github.com/orderhub/orderhub/local/samtemplate"
+	"github.com/orderhub/orderhub/shared/metrics"
 )
 
 // These tests hold template.yaml to the properties the code relies on, so an edit cannot silently
@@ -253,6 +255,26 @@ func TestPusherStreamTakesWaitingLoyaltyTracksOnly(t *testing.T) {
 	}
 }
 
+// TestTheReconciliationRunsDaily: the poller's second schedule asks for a reconciliation of the day
+// before the last hour, may read the orders by day, and the disagreements' metric has its alarm.
+func TestTheReconciliationRunsDaily(t *testing.T) {
+	tmpl := load(t)
+	ev := event(t, tmpl, "PollerFunction", "Reconcile", "ScheduleV2")
+	if ev["Input"] != `{"reconcile":{"window":"24h","lag":"1h"}}` || ev["DeadLetterConfig"] == nil {
+		t.Errorf("the reconciliation's schedule: %v", ev)
+	}
+	if def := tmpl.Parameters["ReconcileSchedule"]; def == nil || !strings.HasPrefix(fmt.Sprint(m(def)["Default"]), "cron(") {
+		t.Errorf("ReconcileSchedule: %v", def)
+	}
+	b, _ := json.Marshal(tmpl.Resources["PollerFunction"].Properties["Policies"])
+	if !strings.Contains(string(b), "dynamodb:BatchGetItem") || !strings.Contains(string(b), "/index/received") {
+		t.Errorf("the poller may not read orders by day: %s", b)
+	}
+	if a := tmpl.Resources["DisagreementsAlarm"].Properties; a["MetricName"] != "Disagreements" {
+		t.Errorf("DisagreementsAlarm watches %v", a["MetricName"])
+	}
+}
+
 // TestEveryFailureHasAnAlarmOnTheTopic: the failures operators must hear of each have an alarm, and
 // every alarm notifies the alarm topic.
 func TestEveryFailureHasAnAlarmOnTheTopic(t *testing.T) {
@@ -263,6 +285,7 @@ func TestEveryFailureHasAnAlarmOnTheTopic(t *testing.T) {
 		"StuckImportsAlarm", "ImportJobAgeAlarm", "PollerStoppedAlarm", // work that stopped moving
 		"EnqueuerIteratorAgeAlarm", "PusherIteratorAgeAlarm", // stream consumers falling behind
 		"PartnerCredentialsRefusedAlarm",                                                        // a refused token or user
+		"DisagreementsAlarm",                                                                    // orderhub and a partner disagree
 		"ImportDLQAlarm", "StreamFailureDLQAlarm", "LoyaltyFailureDLQAlarm", "ScheduleDLQAlarm", // dead letters
 		"EnqueuerErrorsAlarm", "WorkerErrorsAlarm", "PollerErrorsAlarm", "PusherErrorsAlarm", "LoyaltyFailedAlarm",
 	}
@@ -282,7 +305,8 @@ func TestEveryFailureHasAnAlarmOnTheTopic(t *testing.T) {
 }
 
 // TestTheDashboardShowsTheFlow: the dashboard's body is JSON once substituted, and shows the backlog,
-// what needs a person, the dead letters and every function's errors.
+// what needs a person, the dead letters, every function's errors, the orders' transitions and the
+// partner calls with their errors and latency.
 func TestTheDashboardShowsTheFlow(t *testing.T) {
 	tmpl := load(t)
 	d, ok := tmpl.Resources["Dashboard"]
@@ -296,7 +320,12 @@ func TestTheDashboardShowsTheFlow(t *testing.T) {
 	body := sub[0].(string)
 	for _, want := range []string{"OrdersWaiting", "OldestWaitingSeconds", "REJECTED", "IMPORT_FAILED", "CANCEL_REFUSED", "loyalty#FAILED",
 		"plenty#FAILED", "ApproximateNumberOfMessagesVisible", "${ReceiverFunction}", "${EnqueuerFunction}", "${WorkerFunction}",
-		"${PollerFunction}", "${PusherFunction}"} {
+		"${PollerFunction}", "${PusherFunction}",
+		// the flow and the partners, searched by the dimension sets the functions write (shared/metrics)
+		`{${Namespace},` + metrics.DimTrack + `,` + metrics.DimTo + `} MetricName=\"` + metrics.OrderTransitions + `\"`,
+		`{${Namespace},` + metrics.DimPartner + `,` + metrics.DimOutcome + `} MetricName=\"` + metrics.PartnerCalls + `\"`,
+		`{${Namespace},` + metrics.DimPartner + `,` + metrics.DimEndpoint + `,` + metrics.DimOutcome + `} MetricName=\"` + metrics.PartnerCalls + `\" NOT Outcome=\"` + metrics.OutcomeOK + `\"`,
+		`{${Namespace},` + metrics.DimPartner + `,` + metrics.DimOutcome + `} MetricName=\"` + metrics.PartnerCallMilliseconds + `\"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the dashboard does not show %s", want)
 		}

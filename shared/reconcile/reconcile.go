@@ -48,7 +48,8 @@ type Options struct {
 	// By is who runs it, recorded in a repaired order's history.
 	By order.Actor
 	// MaxOrders bounds the orders compared (default 50,000); MaxLookups the BonifiQ lookups, one per
-	// order since BonifiQ has no list call (default 2,000).
+	// order since BonifiQ has no list call (default 2,000). The lookups also stop ten seconds before
+	// the context's deadline; the orders left are counted as not compared.
 	MaxOrders, MaxLookups int
 }
 
@@ -119,7 +120,7 @@ func Run(ctx context.Context, orders order.Repository, p Partners, opt Options) 
 			if !bonifiqSettled(o) {
 				continue
 			}
-			if rep.Compared[Bonifiq] == limit {
+			if rep.Compared[Bonifiq] == limit || nearDeadline(ctx) {
 				rep.NotCompared[Bonifiq]++
 				continue
 			}
@@ -144,6 +145,14 @@ func Run(ctx context.Context, orders order.Repository, p Partners, opt Options) 
 		}
 	}
 	return rep, nil
+}
+
+// lookupReserve is kept free before the caller's deadline: the lookups stop, and the report is made.
+const lookupReserve = 10 * time.Second
+
+func nearDeadline(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ok && time.Until(d) < lookupReserve
 }
 
 // Unrepaired counts the findings no repair settled: what the metric and the alarm count.
