@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/orderhub/orderhub/shared/digest"
 	"github.com/orderhub/orderhub/shared/envconfig"
 	"github.com/orderhub/orderhub/shared/importing"
 	"github.com/orderhub/orderhub/shared/lambdafn"
@@ -17,6 +18,10 @@ const (
 	EnvReceivedAge = "SWEEP_RECEIVED_AGE"
 	EnvQueuedAge   = "SWEEP_QUEUED_AGE"
 	EnvRetryingAge = "SWEEP_RETRYING_AGE"
+	// EnvDigestTopic is the topic the failure digest is published to (the template's AlarmTopic).
+	EnvDigestTopic = "DIGEST_TOPIC_ARN"
+	// EnvSNSEndpoint points the SNS client at a local emulator (local runs only).
+	EnvSNSEndpoint = "ORDERHUB_SNS_ENDPOINT"
 )
 
 // Config is everything the enqueuer is told.
@@ -30,6 +35,10 @@ type Config struct {
 	SweepLimit int
 	// MetricsNamespace is where the backlog is published (METRICS_NAMESPACE); empty: plain logs.
 	MetricsNamespace string
+	// DigestTopicARN is where the failure digest goes; empty: the digest is only logged.
+	DigestTopicARN string
+	// SNSEndpoint overrides SNS's endpoint (a local emulator); empty for AWS's.
+	SNSEndpoint string
 }
 
 // ReadConfig reads the configuration from the environment.
@@ -42,6 +51,8 @@ func ReadConfig(env *envconfig.Reader) Config {
 		RetryingAge:      env.Duration(EnvRetryingAge, time.Hour),
 		SweepLimit:       500,
 		MetricsNamespace: env.Or(metrics.EnvNamespace, ""),
+		DigestTopicARN:   env.Or(EnvDigestTopic, ""),
+		SNSEndpoint:      env.Or(EnvSNSEndpoint, ""),
 	}
 }
 
@@ -50,12 +61,18 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 	if cfg.OrdersTable == "" || cfg.ImportQueueURL == "" {
 		return nil, fmt.Errorf("enqueuer: the Orders table and the import queue are required")
 	}
+	orders := d.Orders(cfg.OrdersTable)
+	dg := &digest.Digest{Orders: orders, Table: cfg.OrdersTable, Now: time.Now, Log: d.Log}
+	if cfg.DigestTopicARN != "" {
+		dg.Publisher = &digest.Topic{Client: digest.NewSNS(d.AWS, cfg.SNSEndpoint), ARN: cfg.DigestTopicARN}
+	}
 	return &Handler{
-		Enqueuer: &importing.Enqueuer{Orders: d.Orders(cfg.OrdersTable),
+		Enqueuer: &importing.Enqueuer{Orders: orders,
 			Queue: &queue.SQS{Client: d.SQS, URL: cfg.ImportQueueURL}, Now: time.Now, Log: d.Log,
 			ReceivedAge: cfg.ReceivedAge, QueuedAge: cfg.QueuedAge, RetryingAge: cfg.RetryingAge, SweepLimit: cfg.SweepLimit},
 		Function:         d.Function,
 		Log:              d.Log,
 		MetricsNamespace: cfg.MetricsNamespace,
+		Digest:           dg,
 	}, nil
 }

@@ -3,11 +3,13 @@ package enqueuer
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/orderhub/orderhub/shared/backlog"
+	"github.com/orderhub/orderhub/shared/digest"
 	"github.com/orderhub/orderhub/shared/importing"
 	"github.com/orderhub/orderhub/shared/lambdafn"
 	"github.com/orderhub/orderhub/shared/loyalty"
@@ -25,17 +27,23 @@ type Handler struct {
 	Log      *slog.Logger
 	// MetricsNamespace is where the sweep publishes the backlog (metrics.Backlog); empty: plain logs.
 	MetricsNamespace string
+	// Digest is the failure digest the second schedule asks for ({"action":"digest"}).
+	Digest *digest.Digest
 }
 
-// Handle serves one invocation, from the stream or from the schedule (lambdafn.Trigger).
+// Handle serves one invocation, from the stream or from either schedule (lambdafn.Trigger): the
+// sweep, or the failure digest.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
-	ev, err := lambdafn.DecodeTrigger(raw)
+	ev, err := lambdafn.DecodeTrigger(raw, lambdafn.ActionDigest)
 	if err != nil {
 		h.Log.ErrorContext(ctx, "unknown event", "error", err.Error())
 		return nil, err
 	}
 	if len(ev.Records) > 0 {
 		return h.Stream(ctx, ev.Records), nil
+	}
+	if ev.Action == lambdafn.ActionDigest {
+		return h.digest(ctx)
 	}
 	n, err := h.Enqueuer.Sweep(ctx, lambdafn.Actor(ctx, h.Function))
 	if err != nil {
@@ -85,6 +93,20 @@ func (h *Handler) Stream(ctx context.Context, records []events.DynamoDBEventReco
 		}
 	}
 	return events.DynamoDBEventResponse{}
+}
+
+// digest publishes what needs a person to the alarm topic. A failure fails the invocation, so the
+// schedule retries it and, after its retries, its dead-letter queue's alarm says so.
+func (h *Handler) digest(ctx context.Context) (any, error) {
+	if h.Digest == nil {
+		return nil, errors.New("enqueuer: no failure digest configured")
+	}
+	res, err := h.Digest.Run(ctx)
+	if err != nil {
+		h.Log.ErrorContext(ctx, "digest failed", "error", err.Error())
+		return nil, err
+	}
+	return res, nil
 }
 
 // publishBacklog publishes, with every sweep, how many orders and tracks wait in each state and for

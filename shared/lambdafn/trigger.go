@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -24,13 +25,17 @@ const ActionSweep = "sweep"
 // sweep.
 var ErrUnknownEvent = errors.New(`neither stream records nor {"action":"sweep"}`)
 
-// DecodeTrigger reads an invocation's event; the result is a stream batch (Records set) or a sweep.
-func DecodeTrigger(raw json.RawMessage) (Trigger, error) {
+// ActionDigest is the failure digest's schedule's action (the enqueuer's second schedule).
+const ActionDigest = "digest"
+
+// DecodeTrigger reads an invocation's event; the result is a stream batch (Records set), a sweep,
+// or one of the other actions the caller names (the enqueuer's ActionDigest).
+func DecodeTrigger(raw json.RawMessage, actions ...string) (Trigger, error) {
 	var t Trigger
 	if err := json.Unmarshal(raw, &t); err != nil {
 		return t, fmt.Errorf("decode event: %w", err)
 	}
-	if len(t.Records) == 0 && t.Action != ActionSweep {
+	if len(t.Records) == 0 && t.Action != ActionSweep && (t.Action == "" || !slices.Contains(actions, t.Action)) {
 		return t, ErrUnknownEvent
 	}
 	return t, nil
