@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/orderhub/orderhub/functions/poller"
+	"github.com/orderhub/orderhub/shared/reconcile"
 	"strconv"
 	"strings"
 	"testing"
@@ -91,6 +92,33 @@ func TestPlentyOrdersBecomeSubscriptionsAndPlentymarketsShowsIt(t *testing.T) {
 		if strings.Join(hops, ",") != "set status 5.1,set status 7" {
 			t.Errorf("%s: plentymarkets calls in the history %v", id, hops)
 		}
+	}
+
+	// Reconciliation agrees with every order; then the merchant's system moves one back to 5 behind
+	// orderhub's back, and both the reconciliation and the live trace flag it.
+	ctx := context.Background()
+	window := reconcile.Options{From: got[orderIDs[0]].ReceivedAt.Add(-time.Minute), To: time.Now().Add(time.Minute)}
+	partners := p.Partners()
+	rep, err := reconcile.Run(ctx, p.Orders, partners, window)
+	if err != nil || len(rep.Findings) != 0 || rep.Compared[reconcile.Plenty] != 10 || rep.Compared[reconcile.Plenigo] != 10 {
+		t.Fatalf("reconciliation of agreeing orders: %+v, %v", rep, err)
+	}
+	p.Plenty.MoveOrder(ids[3], "5")
+	rep, err = reconcile.Run(ctx, p.Orders, partners, window)
+	if err != nil || len(rep.Findings) != 1 || rep.Findings[0].OrderID != orderIDs[3] || rep.Findings[0].Kind != reconcile.WrongState || rep.Findings[0].Partner != reconcile.Plenty {
+		t.Fatalf("after the move back: %+v, %v", rep.Findings, err)
+	}
+	live := reconcile.Live(ctx, got[orderIDs[3]], partners)
+	if len(live.Holdings) != 3 || len(live.Findings) != 1 || live.Findings[0].Partner != reconcile.Plenty {
+		t.Fatalf("live trace: %+v", live)
+	}
+	for _, h := range live.Holdings {
+		if h.Err != nil || len(h.Lines) == 0 {
+			t.Errorf("%s: %v %v", h.Partner, h.Lines, h.Err)
+		}
+	}
+	if clean := reconcile.Live(ctx, got[orderIDs[4]], partners); len(clean.Findings) != 0 {
+		t.Errorf("live trace of an agreeing order: %+v", clean.Findings)
 	}
 }
 

@@ -110,6 +110,13 @@ func TestReconcileFindsWhatPlenigoDisagreesOn(t *testing.T) {
 	}
 	delete(want, "mkt-9710")
 	check(rep, want)
+	lost, err := p.Orders.Get(ctx, "mkt-9700")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live := reconcile.Live(ctx, lost, partners); len(live.Findings) != 1 || live.Findings[0].Kind != reconcile.Missing || live.Holdings[0].Lines[0] != "mkt-9700: no order" {
+		t.Errorf("live trace of the order plenigo lost: %+v", live)
+	}
 	if rep.Repaired != 0 {
 		t.Errorf("the second run repaired %d", rep.Repaired)
 	}
