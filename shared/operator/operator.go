@@ -39,8 +39,20 @@ type Target struct {
 	// queues; in AWS they are found by the names the template gives them (QueueNames).
 	SQSEndpoint string
 	QueueURLs   map[string]string
-	// PartnerEnv are the local stack's partner settings, by variable (see OpenPartners).
+	// PartnerEnv are the partner settings, by variable (see OpenPartners): the local stack's, or a
+	// deployed environment's as samconfig.toml and the template give them.
 	PartnerEnv map[string]string
+	// Region is the AWS region, when the environment's own is not the one (samconfig.toml's).
+	Region string
+}
+
+// awsConfig is the SDK configuration of the environment, in t's region when t names one.
+func (t Target) awsConfig(ctx context.Context) (aws.Config, error) {
+	cfg, err := t.awsConfig(ctx)
+	if err == nil && t.Region != "" {
+		cfg.Region = t.Region
+	}
+	return cfg, err
 }
 
 // Validate reports what is missing or contradictory in t.
@@ -86,7 +98,7 @@ func Open(ctx context.Context, t Target) (*dynamostore.Store, error) {
 	if t.Kind == Local {
 		return dynamostore.New(awsenv.DynamoDB(awsenv.Local(), t.Endpoint), t.Table), nil
 	}
-	cfg, err := awsenv.Load(ctx)
+	cfg, err := t.awsConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +152,7 @@ func openQueues(ctx context.Context, t Target, ids ...string) (*sqs.Client, map[
 	if names == nil {
 		return nil, nil, nil
 	}
-	cfg, err := awsenv.Load(ctx)
+	cfg, err := t.awsConfig(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

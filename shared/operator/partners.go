@@ -18,20 +18,22 @@ import (
 )
 
 // OpenPartners returns clients of the partners t's functions talk to, configured by the variables
-// the functions read: the local stack's (PartnerEnv), or, for AWS, the same variables set in the
-// operator's environment (PLENIGO_TOKEN_SECRET_ARN, PLENTY_BASE_URL, …), the secrets read with the
-// operator's credentials. A partner whose credentials are not given is left out (nil), as is
+// the functions read: the local stack's (PartnerEnv), or, for AWS, those samconfig.toml and the
+// template give (PartnerEnv) and otherwise the same variables set in the operator's environment
+// (PLENIGO_TOKEN_SECRET_ARN, PLENTY_BASE_URL, …), the secrets read with the operator's credentials. A partner whose credentials are not given is left out (nil), as is
 // plentymarkets without a base URL. sessions keeps plentymarkets' shared session (the Orders table).
 func OpenPartners(ctx context.Context, t Target, sessions records.Store) (reconcile.Partners, error) {
-	lookup := os.LookupEnv
-	if t.Kind == Local {
-		lookup = func(k string) (string, bool) { v, ok := t.PartnerEnv[k]; return v, ok }
+	lookup := func(k string) (string, bool) {
+		if v, ok := t.PartnerEnv[k]; ok || t.Kind == Local {
+			return v, ok
+		}
+		return os.LookupEnv(k)
 	}
 	env := &envconfig.Reader{Lookup: lookup}
 	var api secrets.GetSecretValueAPI
 	set := func(k string) bool { v, _ := lookup(k); return v != "" }
 	if t.Kind == AWS && (set(plenigo.EnvTokenSecretARN) || set(plenty.EnvCredentialsSecretARN) || set(bonifiq.EnvCredentialsSecretARN)) {
-		cfg, err := awsenv.Load(ctx)
+		cfg, err := t.awsConfig(ctx)
 		if err != nil {
 			return reconcile.Partners{}, err
 		}

@@ -41,7 +41,8 @@
 //	    ORDERHUB_SQS_ENDPOINT set, stop them, and exit with CMD's status
 //
 // WHERE says which stack status, failed, replay, dlq, trace, reconcile, reevaluate, cancel and return work on. Without flags it is the running local
-// stack's (started by `make local`; found through the state file it writes). With
+// stack's (started by `make local`; found through the state file it writes). With --config-env NAME
+// it is the deployed environment NAME of samconfig.toml (its table, queues, region and partners). With
 // --aws --table NAME [--endpoint URL] it is the table NAME in DynamoDB in AWS, with the credentials
 // and region of the environment; --endpoint overrides the region's endpoint. --table and --endpoint
 // are refused without --aws. The commands' logic is package shared/operator.
@@ -85,6 +86,8 @@ const usage = `usage:
   orderhub with-emulators -- CMD [ARGS...]                    run CMD against fresh local emulators
 
 WHERE (status, failed, replay, dlq, trace, reconcile, reevaluate, cancel, return): nothing for the running local stack (make local), or
+  --config-env NAME                     the deployed environment NAME of samconfig.toml (dev, prod):
+                                        its table, queues, region and partners
   --aws --table NAME [--endpoint URL]   the Orders table NAME in DynamoDB in AWS, with the
                                         environment's credentials and region`
 

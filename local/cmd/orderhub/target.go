@@ -6,17 +6,21 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/orderhub/orderhub/local/emulator"
+	"github.com/orderhub/orderhub/local/samconfig"
+	"github.com/orderhub/orderhub/local/samtemplate"
 	"github.com/orderhub/orderhub/local/stack"
 	"github.com/orderhub/orderhub/shared/operator"
 )
 
 // targetFlags are the flags that say where the Orders table is, for the operator commands.
 type targetFlags struct {
-	aws      *bool
-	table    *string
-	endpoint *string
+	aws       *bool
+	table     *string
+	endpoint  *string
+	configEnv *string
 	// running finds the running local stack; runningStack but in tests.
 	running func() (stack.State, error)
 }
@@ -26,13 +30,21 @@ func addTargetFlags(fs *flag.FlagSet) targetFlags {
 		aws:      fs.Bool("aws", false, "use the Orders table in DynamoDB in AWS (credentials and region from the environment; needs --table) instead of the running local stack's"),
 		table:    fs.String("table", "", "with --aws: the Orders table's name"),
 		endpoint: fs.String("endpoint", "", "with --aws: a DynamoDB endpoint instead of the region's default"),
-		running:  runningStack,
+		configEnv: fs.String("config-env", "", "a deployed environment named in samconfig.toml (dev, prod): its Orders table, queues, region and partners, "+
+			"with the credentials of the environment"),
+		running: runningStack,
 	}
 }
 
 // target builds the Target the flags describe: DynamoDB in AWS with --aws, else the running local
 // stack, found through the state file it writes.
 func (f targetFlags) target(cmd string) (operator.Target, error) {
+	if *f.configEnv != "" {
+		if *f.aws || *f.table != "" || *f.endpoint != "" {
+			return operator.Target{}, fmt.Errorf("%s: --config-env names the stack; --aws, --table and --endpoint go without it", cmd)
+		}
+		return deployed(*f.configEnv)
+	}
 	if *f.aws {
 		if *f.table == "" {
 			return operator.Target{}, fmt.Errorf("%s: --aws needs --table NAME (the Orders table, e.g. from the stack's outputs)", cmd)
@@ -66,4 +78,28 @@ func runningStack() (stack.State, error) {
 	}
 	err = json.Unmarshal(b, &st)
 	return st, err
+}
+
+// deployed is the target of a samconfig.toml environment: the Orders table the template names for
+// it, its region, and the partner settings its functions are deployed with.
+func deployed(name string) (operator.Target, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return operator.Target{}, err
+	}
+	e, err := samconfig.Load(filepath.Join(root, "samconfig.toml"), name)
+	if err != nil {
+		return operator.Target{}, err
+	}
+	tmpl, err := samtemplate.Load(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		return operator.Target{}, err
+	}
+	env, missing := e.PartnerEnv(tmpl, "PollerFunction", "PusherFunction")
+	for _, k := range missing {
+		if os.Getenv(k) == "" {
+			fmt.Fprintf(os.Stderr, "orderhub: %s: samconfig.toml leaves %s to the deploy command; set it in the environment to reach that partner\n", name, k)
+		}
+	}
+	return operator.Target{Kind: operator.AWS, Table: e.OrdersTable(), Region: e.Region, PartnerEnv: env}, nil
 }

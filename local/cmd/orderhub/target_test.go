@@ -54,3 +54,32 @@ func TestTargetFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigEnvNamesADeployedStack: --config-env reads samconfig.toml's environment and the
+// template: the table, the region and the partners' base URLs, and refuses to be mixed with --aws.
+func TestConfigEnvNamesADeployedStack(t *testing.T) {
+	t.Setenv("PLENIGO_TOKEN_SECRET_ARN", "arn:aws:secretsmanager:eu-central-1:1:secret:t")
+	t.Setenv("BONIFIQ_CREDENTIALS_SECRET_ARN", "arn:aws:secretsmanager:eu-central-1:1:secret:b")
+	parse := func(args ...string) (operator.Target, error) {
+		fs := flag.NewFlagSet("status", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		where := addTargetFlags(fs)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		return where.target("status")
+	}
+	got, err := parse("--config-env", "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Kind != operator.AWS || got.Table != "orderhub-prod-orders" || got.Region != "eu-central-1" || got.PartnerEnv["PLENIGO_BASE_URL"] == "" {
+		t.Errorf("prod: %+v", got)
+	}
+	if _, err := parse("--config-env", "prod", "--aws", "--table", "x"); err == nil || !strings.Contains(err.Error(), "--config-env names the stack") {
+		t.Errorf("--config-env with --aws: %v", err)
+	}
+	if _, err := parse("--config-env", "staging"); err == nil || !strings.Contains(err.Error(), "staging") {
+		t.Errorf("an unknown environment: %v", err)
+	}
+}
