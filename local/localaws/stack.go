@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -30,11 +31,12 @@ func Streams(endpoint string, hc *http.Client) *dynamodbstreams.Client {
 	})
 }
 
-// Resources are the template's tables and queues as created in the emulators.
+// Resources are the template's tables, queues and topics as created in the emulators.
 type Resources struct {
 	Tables  map[string]string // logical id → table name
 	Streams map[string]string // logical id → stream ARN
 	Queues  map[string]Queue  // logical id → queue
+	Topics  map[string]Topic  // logical id → topic, with the queue that receives what it publishes
 }
 
 // Queue is a created queue.
@@ -42,13 +44,17 @@ type Queue struct {
 	Name, URL, ARN string
 }
 
-// Ref returns what !Ref of a created resource gives in AWS: a table's name, a queue's URL.
+// Ref returns what !Ref of a created resource gives in AWS: a table's name, a queue's URL, a
+// topic's ARN.
 func (r *Resources) Ref(logicalID string) (string, bool) {
 	if t, ok := r.Tables[logicalID]; ok {
 		return t, true
 	}
 	if q, ok := r.Queues[logicalID]; ok {
 		return q.URL, true
+	}
+	if t, ok := r.Topics[logicalID]; ok {
+		return t.ARN, true
 	}
 	return "", false
 }
@@ -74,14 +80,24 @@ func (r *Resources) GetAtt(logicalID, attr string) (string, bool) {
 	case "StreamArn":
 		s, ok := r.Streams[logicalID]
 		return s, ok
+	case "TopicArn":
+		if t, ok := r.Topics[logicalID]; ok {
+			return t.ARN, true
+		}
+	case "TopicName":
+		if t, ok := r.Topics[logicalID]; ok {
+			return t.Name, true
+		}
 	}
 	return "", false
 }
 
-// CreateResources creates every AWS::DynamoDB::Table and AWS::SQS::Queue of the template, each named
-// prefix + logical id, queues with their attributes and redrive policies (dead-letter queues first).
+// CreateResources creates every AWS::DynamoDB::Table, AWS::SQS::Queue and AWS::SNS::Topic of the
+// template, each named prefix + logical id, queues with their attributes and redrive policies
+// (dead-letter queues first), topics in the SQS emulator (which speaks SNS on the same endpoint),
+// each with an inbox queue subscribed to it.
 func CreateResources(ctx context.Context, tmpl *samtemplate.Template, db *dynamodb.Client, q *sqs.Client, prefix string) (*Resources, error) {
-	res := &Resources{Tables: map[string]string{}, Streams: map[string]string{}, Queues: map[string]Queue{}}
+	res := &Resources{Tables: map[string]string{}, Streams: map[string]string{}, Queues: map[string]Queue{}, Topics: map[string]Topic{}}
 	for _, id := range tmpl.ResourcesOfType("AWS::DynamoDB::Table") {
 		name := prefix + id
 		if err := CreateTable(ctx, db, tmpl.Resources[id], name); err != nil {
@@ -118,6 +134,16 @@ func CreateResources(ctx context.Context, tmpl *samtemplate.Template, db *dynamo
 			return nil, fmt.Errorf("queues %v refer to each other or to something unknown", next)
 		}
 		pending = next
+	}
+	if ids := tmpl.ResourcesOfType("AWS::SNS::Topic"); len(ids) > 0 && q != nil {
+		topics := SNS(aws.ToString(q.Options().BaseEndpoint), q)
+		for _, id := range ids {
+			t, err := createTopic(ctx, topics, q, prefix+id)
+			if err != nil {
+				return nil, err
+			}
+			res.Topics[id] = t
+		}
 	}
 	return res, nil
 }
@@ -188,6 +214,14 @@ func DeleteResources(ctx context.Context, res *Resources, db *dynamodb.Client, q
 	}
 	for _, qu := range res.Queues {
 		if _, err := q.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: aws.String(qu.URL)}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, t := range res.Topics {
+		if _, err := SNS(aws.ToString(q.Options().BaseEndpoint), q).DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: aws.String(t.ARN)}); err != nil {
+			errs = append(errs, err)
+		}
+		if _, err := q.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: aws.String(t.Inbox.URL)}); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/orderhub/orderhub/functions/enqueuer"
 	"github.com/orderhub/orderhub/functions/receiver"
 	"github.com/orderhub/orderhub/functions/worker"
 	"github.com/orderhub/orderhub/local/bonifiqsim"
@@ -77,10 +78,12 @@ type Stack struct {
 	BonifiqURL    string
 	Plenty        *plentysim.Sim
 	PlentyURL     string
-	APIURL        string
-	Hosts         map[string]*runtime.Host
-	Orders        *dynamostore.Store
-	Template      *samtemplate.Template
+	// PartnerEnv are the partner settings the functions run with (State.PartnerEnv).
+	PartnerEnv map[string]string
+	APIURL     string
+	Hosts      map[string]*runtime.Host
+	Orders     *dynamostore.Store
+	Template   *samtemplate.Template
 
 	sqs     *sqs.Client
 	servers []*http.Server
@@ -220,6 +223,12 @@ func Up(ctx context.Context, o Options) (s *Stack, err error) {
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
+	for id, t := range s.Resources.Topics {
+		s.run(runCtx, func(ctx context.Context) error {
+			s.forward(ctx, t.Inbox.URL, prefixed(o.FunctionOutput, id))
+			return nil
+		})
+	}
 	var routes []httpapi.Route
 	clock := schedule.NewClock(o.Speedup)
 	for _, fn := range functions {
@@ -272,6 +281,7 @@ func Up(ctx context.Context, o Options) (s *Stack, err error) {
 			}
 		}
 	}
+	s.PartnerEnv = partners
 	b, _ := json.MarshalIndent(State{DynamoDB: s.DynamoDB.Endpoint, SQS: s.SQS.Endpoint, OrdersTable: s.Resources.Tables["OrdersTable"],
 		API: s.APIURL, Plenigo: s.SimURL, Bonifiq: s.BonifiqURL, Queues: dead, PartnerEnv: partners}, "", "  ")
 	// Only the user reads it: with a real plenigo (PlenigoURL) it holds that token.
@@ -373,6 +383,7 @@ func (s *Stack) environment(fn string, o Options) ([]string, error) {
 		worker.EnvRetryBase + "=" + time.Duration(float64(importing.RetryBase)/o.Speedup).String(),
 		worker.EnvRetryCap + "=" + time.Duration(float64(importing.RetryCap)/o.Speedup).String(),
 		worker.EnvUncertainAfter + "=" + time.Duration(float64(importing.DefaultUncertainAfter)/o.Speedup).String(),
+		enqueuer.EnvSNSEndpoint + "=" + s.SQS.Endpoint, // the SQS emulator speaks SNS too
 		"AWS_LAMBDA_LOG_FORMAT=JSON",
 		"AWS_LAMBDA_LOG_LEVEL=" + envOr("ORDERHUB_LOG_LEVEL", "INFO"),
 	}
@@ -398,6 +409,9 @@ func (s *Stack) environment(fn string, o Options) ([]string, error) {
 func (s *Stack) wireEvents(ctx context.Context, fn string, h *runtime.Host, clock *schedule.Clock, o Options) ([]httpapi.Route, error) {
 	var routes []httpapi.Route
 	r := &samtemplate.Resolver{T: s.Template, Ref: s.Resources.Ref, GetAtt: s.Resources.GetAtt, Params: map[string]string{"Environment": "dev"}}
+	if v := os.Getenv(EnvDigestSchedule); v != "" {
+		r.Params["DigestSchedule"] = v
+	}
 	evs := samtemplate.Map(s.Template.Resources[fn].Properties["Events"])
 	names := make([]string, 0, len(evs))
 	for n := range evs {
@@ -453,7 +467,11 @@ func (s *Stack) wireEvents(ctx context.Context, fn string, h *runtime.Host, cloc
 			}
 			s.run(ctx, src.Run)
 		case "Schedule", "ScheduleV2":
-			spec, err := schedule.Parse(samtemplate.Str(p["ScheduleExpression"]))
+			expr, err := r.String(p["ScheduleExpression"]) // a parameter's default, or a literal
+			if err != nil {
+				return nil, fmt.Errorf("%s.%s schedule: %w", fn, name, err)
+			}
+			spec, err := schedule.Parse(expr)
 			if err != nil {
 				return nil, fmt.Errorf("%s.%s: %w", fn, name, err)
 			}
@@ -474,6 +492,28 @@ func (s *Stack) wireEvents(ctx context.Context, fn string, h *runtime.Host, cloc
 		}
 	}
 	return routes, nil
+}
+
+// EnvDigestSchedule overrides the template's DigestSchedule for a local stack, to see the failure
+// digest without waiting for the next 07:00 UTC: ORDERHUB_DIGEST_SCHEDULE="rate(2 minutes)".
+const EnvDigestSchedule = "ORDERHUB_DIGEST_SCHEDULE"
+
+// forward writes what arrives in a topic's inbox to w, as a subscriber would receive it, and
+// removes it from the inbox.
+func (s *Stack) forward(ctx context.Context, url string, w io.Writer) {
+	for ctx.Err() == nil {
+		out, err := s.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 5, MaxNumberOfMessages: 10})
+		if err != nil {
+			if ctx.Err() == nil {
+				time.Sleep(time.Second)
+			}
+			continue
+		}
+		for _, m := range out.Messages {
+			fmt.Fprintf(w, "%s\n", strings.TrimRight(aws.ToString(m.Body), "\n"))
+			_, _ = s.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle})
+		}
+	}
 }
 
 // concurrency is how many environments a function may run at once locally: what its event sources
