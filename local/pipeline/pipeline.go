@@ -39,8 +39,8 @@ import (
 	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/plenigo"
-	"github.com/orderhub/orderhub/shared/reconcile"
 	"github.com/orderhub/orderhub/shared/plenty"
+	"github.com/orderhub/orderhub/shared/reconcile"
 	"github.com/orderhub/orderhub/shared/secrets"
 	"github.com/orderhub/orderhub/shared/store/dynamostore"
 )
