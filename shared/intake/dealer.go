@@ -1,10 +1,13 @@
 package intake
 
 import (
-	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/orderhub/orderhub/shared/order"
 )
@@ -51,22 +54,30 @@ type DealerItem struct {
 }
 
 // ParseDealerBatch reads {"purchases":[…]}. A problem with the batch as a whole (not JSON, no
-// purchases, too many, text that is not UTF-8 outside the purchases) is an *InputError; a problem
-// with one purchase, the sender's mistake, is reported on its item, so the rest of the batch still
-// goes through. As for the marketplace, what only the mapping can fix is no problem here.
+// purchases, too many, text that is not UTF-8 or a member sent twice outside the purchases) is an
+// *InputError; a problem with one purchase, the sender's mistake, is reported on its item, so the
+// rest of the batch still goes through. As for the marketplace, what only the mapping can fix is no
+// problem here.
 func ParseDealerBatch(body []byte, at time.Time, by order.Actor) ([]DealerItem, error) {
 	var batch struct {
-		Purchases []json.RawMessage `json:"purchases"`
+		Purchases []jsontext.Value `json:"purchases"`
 	}
-	// json.Unmarshal, unlike a Decoder, refuses anything after the value ("{…}]" as much as "{…}{…}").
+	// json.Unmarshal refuses anything after the value ("{…}]" as much as "{…}{…}").
 	if err := json.Unmarshal(body, &batch); err != nil {
-		return nil, decodeError(err, "")
-	}
-	// Text that is not Unicode inside a purchase is that purchase's problem (parseDealerPurchase);
-	// anywhere else it is the batch's.
-	for _, p := range textProblems(body, "") {
-		if !strings.HasPrefix(p.Field, "purchases[") {
-			return nil, p
+		var syn *jsontext.SyntacticError
+		if !errors.As(err, &syn) || !strings.HasPrefix(string(syn.JSONPointer), "/purchases/") {
+			return nil, decodeError(err, body, "")
+		}
+		// Text that is not Unicode, or a member sent twice, inside a purchase is that purchase's
+		// problem (parseDealerPurchase); anywhere else it is the batch's.
+		for _, p := range problems(body, "") {
+			if !strings.HasPrefix(p.Field, "purchases[") {
+				return nil, p
+			}
+		}
+		batch.Purchases = nil
+		if err := json.Unmarshal(body, &batch, lenient); err != nil {
+			return nil, decodeError(err, body, "")
 		}
 	}
 	if batch.Purchases == nil {
@@ -85,56 +96,62 @@ func ParseDealerBatch(body []byte, at time.Time, by order.Actor) ([]DealerItem, 
 	return items, nil
 }
 
-func parseDealerPurchase(i int, raw json.RawMessage, at time.Time, by order.Actor) DealerItem {
+// lenient reads text that is not Unicode (repairing it) and members sent twice, for what is read
+// after such a problem was found and answered.
+var lenient = json.JoinOptions(jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
+
+func parseDealerPurchase(i int, raw jsontext.Value, at time.Time, by order.Actor) DealerItem {
 	item := DealerItem{Index: i}
-	f := "purchases[" + strconv.Itoa(i) + "]"
+	f := func() string { return "purchases[" + strconv.Itoa(i) + "]" }
 	var p dealerPurchase
 	if err := json.Unmarshal(raw, &p); err != nil {
-		item.Err = decodeError(err, f)
-		return item
-	}
-	if problems := textProblems(raw, f); len(problems) > 0 {
-		item.Err = problems[0]
-		if item.Err.Field != f+".externalSystemId" {
-			item.ExternalSystemID = p.ExternalSystemID.text
+		item.Err = decodeError(err, raw, f())
+		if item.Err.Code == "invalid_utf8" && item.Err.Field != f()+".externalSystemId" {
+			// The answer names the purchase by its id where that is readable.
+			var lp dealerPurchase
+			_ = json.Unmarshal(raw, &lp, lenient)
+			item.ExternalSystemID = lp.ExternalSystemID.text
 		}
 		return item
 	}
 	item.ExternalSystemID = p.ExternalSystemID.text
-	item.Order, item.Err = dealerOrder(f, &p, at, by)
+	if item.Order, item.Err = dealerOrder(&p, at, by); item.Err != nil {
+		item.Err.within(f())
+	}
 	return item
 }
 
-func dealerOrder(f string, p *dealerPurchase, at time.Time, by order.Actor) (*order.Order, *InputError) {
-	ext, ierr := p.ExternalSystemID.id(f+".externalSystemId", order.MaxExternalIDLen-len(order.SourceDealer)-1)
+// dealerOrder makes the order of one purchase; a problem names the field within the purchase.
+func dealerOrder(p *dealerPurchase, at time.Time, by order.Actor) (*order.Order, *InputError) {
+	ext, ierr := p.ExternalSystemID.id("externalSystemId", order.MaxExternalIDLen-len(order.SourceDealer)-1)
 	if ierr != nil {
 		return nil, ierr
 	}
-	mail, ierr := email(f+".email", p.Email)
+	mail, ierr := email("email", p.Email)
 	if ierr != nil {
 		return nil, ierr
 	}
-	lang, ierr := language(f+".language", p.Language)
+	lang, ierr := language("language", p.Language)
 	if ierr != nil {
 		return nil, ierr
 	}
-	group, ierr := p.DealerGroup.name(f+".dealerGroup", 200)
+	group, ierr := p.DealerGroup.name("dealerGroup", 200)
 	if ierr != nil {
 		return nil, ierr
 	}
-	number, ierr := p.DealerNumber.name(f+".dealerNumber", 200)
+	number, ierr := p.DealerNumber.name("dealerNumber", 200)
 	if ierr != nil {
 		return nil, ierr
 	}
-	product, ierr := p.Offer.id(f+".offer", 64)
+	product, ierr := p.Offer.id("offer", 64)
 	if ierr != nil {
 		return nil, ierr
 	}
-	qty, ierr := p.Quantity.quantity(f + ".quantity")
+	qty, ierr := p.Quantity.quantity("quantity")
 	if ierr != nil {
 		return nil, ierr
 	}
-	start, ierr := date(f+".startDate", p.StartDate)
+	start, ierr := date("startDate", p.StartDate)
 	if ierr != nil {
 		return nil, ierr
 	}
@@ -143,14 +160,14 @@ func dealerOrder(f string, p *dealerPurchase, at time.Time, by order.Actor) (*or
 	// configuration (the order is stored REJECTED until the mapping has it).
 	method := strings.TrimSpace(p.PaymentMethod)
 	if method == "" {
-		return nil, missing(f + ".paymentMethod")
+		return nil, missing("paymentMethod")
 	}
 	if len(method) > 64 {
-		return nil, invalid(f+".paymentMethod", "is longer than 64 characters")
+		return nil, invalid("paymentMethod", "is longer than 64 characters")
 	}
 	o, err := order.New(order.SourceDealer, ext, at, by)
 	if err != nil {
-		return nil, invalid(f+".externalSystemId", "%v", err)
+		return nil, invalid("externalSystemId", "%v", err)
 	}
 	o.Customer = order.Customer{
 		Email:     mail,
@@ -166,11 +183,11 @@ func dealerOrder(f string, p *dealerPurchase, at time.Time, by order.Actor) (*or
 			Town: text(d.Town, 100), Country: strings.ToUpper(text(d.Country, 2))}
 		for _, req := range [][2]string{{"street", a.Street}, {"postalCode", a.PostalCode}, {"town", a.Town}, {"country", a.Country}} {
 			if req[1] == "" {
-				return nil, missing(f + ".deliveryAddress." + req[0])
+				return nil, missing("deliveryAddress." + req[0])
 			}
 		}
 		if a.Company == "" && (a.FirstName == "" || a.LastName == "") {
-			return nil, missing(f + ".deliveryAddress.company")
+			return nil, missing("deliveryAddress.company")
 		}
 		o.Dealer.Delivery = &a
 	}

@@ -1,10 +1,13 @@
 package intake
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // InputError is a problem with what the client sent. It names the field (a JSON path such as
@@ -31,43 +34,93 @@ func invalid(field, format string, args ...any) *InputError {
 	return &InputError{Code: "invalid_field", Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
+// within names the field of a problem found in a part of the body (an item, a purchase) as a field of
+// the whole: prefix is where the part is. The field names are put together only for a problem.
+func (e *InputError) within(prefix string) *InputError {
+	if e.Field == "" {
+		e.Field = prefix
+	} else {
+		e.Field = prefix + "." + e.Field
+	}
+	return e
+}
+
 // badText is text that is not Unicode (wire.go says why it is refused rather than repaired).
 func badText(field, message string) *InputError {
 	return &InputError{Code: "invalid_utf8", Field: field, Message: message}
 }
 
-// decodeError turns an encoding/json error into an InputError naming the field where possible.
-func decodeError(err error, prefix string) *InputError {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
+// decodeError turns the decoder's error on body into an InputError naming the field. The decoder
+// stops at the first problem, so that is the one answered.
+func decodeError(err error, body []byte, prefix string) *InputError {
+	var syn *jsontext.SyntacticError
+	var sem *json.SemanticError
 	switch {
 	case errors.As(err, &syn):
-		return &InputError{Code: "malformed_json", Field: prefix, Message: fmt.Sprintf("not valid JSON at byte %d: %s", syn.Offset, syn.Error())}
-	case errors.As(err, &typ):
-		field := typ.Field
-		if prefix != "" {
-			field = strings.TrimSuffix(prefix+"."+field, ".")
+		// Text that is not Unicode or a member sent twice: problems names the field as the sender
+		// knows it. Anything else is not JSON.
+		if p := problems(body, prefix); len(p) > 0 {
+			return p[0]
 		}
-		if field == "" {
-			return &InputError{Code: "invalid_field", Field: prefix, Message: fmt.Sprintf("must be a JSON %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value)}
-		}
-		return invalid(field, "must be a JSON %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value)
+		return &InputError{Code: "malformed_json", Field: prefix, Message: fmt.Sprintf("not valid JSON at byte %d: %v", syn.ByteOffset, syn.Err)}
+	case errors.As(err, &sem) && sem.GoType != nil:
+		return &InputError{Code: "invalid_field", Field: fieldOf(prefix, sem.JSONPointer),
+			Message: fmt.Sprintf("must be a JSON %s, not %s", jsonKind(sem.GoType.Kind()), kindName(sem.JSONKind))}
+	case errors.As(err, &sem):
+		return &InputError{Code: "invalid_field", Field: fieldOf(prefix, sem.JSONPointer), Message: "cannot be read: " + err.Error()}
 	default:
 		return &InputError{Code: "malformed_json", Field: prefix, Message: "not valid JSON: " + err.Error()}
 	}
 }
 
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "struct", "map":
+// fieldOf writes a JSON pointer the decoder reported as a field name: "/resource/order/orderItems/0"
+// is "resource.order.orderItems[0]". The parsers' types name no member with digits only, so such a
+// token is an array index.
+func fieldOf(prefix string, p jsontext.Pointer) string {
+	var b strings.Builder
+	b.WriteString(prefix)
+	for tok := range p.Tokens() {
+		if tok != "" && strings.Trim(tok, "0123456789") == "" {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	return b.String()
+}
+
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.Struct, reflect.Map:
 		return "object"
-	case "slice", "array":
+	case reflect.Slice, reflect.Array:
 		return "array"
-	case "string":
+	case reflect.String:
 		return "string"
-	case "bool":
+	case reflect.Bool:
 		return "boolean"
 	default:
 		return "number"
 	}
+}
+
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "boolean"
+	case '"':
+		return "string"
+	case '0':
+		return "number"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	}
+	return "another value"
 }

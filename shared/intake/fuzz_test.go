@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/order"
 )
@@ -125,21 +127,23 @@ func FuzzParseDealerBatch(f *testing.F) {
 	})
 }
 
-// FuzzUnquote holds unquote's shortcut to encoding/json: for every JSON string of valid UTF-8 (the
-// parsers refuse the rest) both give the same text.
+// FuzzUnquote holds unquote's shortcut and its decoding of escapes: for every JSON string the
+// decoder accepts, unquote gives the text encoding/json gives.
 func FuzzUnquote(f *testing.F) {
-	for _, s := range []string{`""`, `"Müller"`, `"M\u00fcller \"Nord\""`, `"47\/11"`, `"\ud83d\ude00"`, `"a\\b"`} {
+	for _, s := range []string{`""`, `"Müller"`, `"M\u00fcller \"Nord\""`, `"47\/11"`, `"\ud83d\ude00"`, `"a\\b"`, `"\b\f\n\r\t\u0000"`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var want string
-		b = bytes.TrimSpace(b) // as literal.UnmarshalJSON hands it over
-		if !utf8.Valid(b) || json.Unmarshal(b, &want) != nil || len(b) < 2 || b[0] != '"' {
+		v := jsontext.Value(b)
+		if !v.IsValid() || len(bytes.TrimSpace(b)) != len(b) || v.Kind() != '"' { // as the decoder reads a string
 			return
 		}
-		got, err := unquote(b)
-		if err != nil || got != want {
-			t.Fatalf("unquote(%s) = %q, %v; encoding/json gives %q", b, got, err, want)
+		var want string
+		if err := json.Unmarshal(b, &want); err != nil {
+			t.Fatalf("encoding/json refuses %s: %v", b, err)
+		}
+		if got := unquote(v); got != want {
+			t.Fatalf("unquote(%s) = %q; encoding/json gives %q", b, got, want)
 		}
 	})
 }

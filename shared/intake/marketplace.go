@@ -1,10 +1,11 @@
 package intake
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json"
 
 	"github.com/orderhub/orderhub/shared/order"
 )
@@ -43,17 +44,42 @@ type marketplaceEvent struct {
 			UpdatedAt   literal `json:"updatedAt"`
 		} `json:"address"`
 		Order *struct {
-			ID                  literal `json:"id"`
-			PayPalTransactionID string  `json:"payPalTransactionId"`
-			OrderItems          []struct {
-				ItemVariationID literal `json:"itemVariationId"`
-				Quantity        literal `json:"quantity"`
-				OrderItemName   string  `json:"orderItemName"`
-				PriceGross      literal `json:"priceGross"`
-				PriceNet        literal `json:"priceNet"`
-			} `json:"orderItems"`
+			ID                  literal           `json:"id"`
+			PayPalTransactionID string            `json:"payPalTransactionId"`
+			OrderItems          []marketplaceItem `json:"orderItems"`
 		} `json:"order"`
 	} `json:"resource"`
+}
+
+type marketplaceItem struct {
+	ItemVariationID literal `json:"itemVariationId"`
+	Quantity        literal `json:"quantity"`
+	OrderItemName   string  `json:"orderItemName"`
+	PriceGross      literal `json:"priceGross"`
+	PriceNet        literal `json:"priceNet"`
+}
+
+// item reads one order item; a problem names the field within the item.
+func (it *marketplaceItem) item() (order.Item, *InputError) {
+	var item order.Item
+	var ierr *InputError
+	if item.Product, ierr = it.ItemVariationID.id("itemVariationId", 64); ierr != nil {
+		return item, ierr
+	}
+	if item.Quantity, ierr = it.Quantity.quantity("quantity"); ierr != nil {
+		return item, ierr
+	}
+	if item.Price.Gross, ierr = it.PriceGross.decimal("priceGross"); ierr != nil {
+		return item, ierr
+	}
+	if item.Price.Net, ierr = it.PriceNet.optionalDecimal("priceNet"); ierr != nil {
+		return item, ierr
+	}
+	if item.Price.Gross < 0 || item.Price.Net < 0 {
+		return item, invalid("", "prices must not be negative")
+	}
+	item.Name = text(it.OrderItemName, 200)
+	return item, nil
 }
 
 // Marketplace payment methods as the mapping file names them: the webhook only tells whether PayPal
@@ -70,12 +96,10 @@ const (
 // Strings are stored decoded ("47\/11" is 47/11).
 func ParseMarketplace(body []byte, at time.Time, by order.Actor) (*order.Order, error) {
 	var ev marketplaceEvent
-	// json.Unmarshal, unlike a Decoder, refuses anything after the value ("{…}]" as much as "{…}{…}").
+	// One pass: json.Unmarshal refuses what is not JSON, anything after the value ("{…}]" as much as
+	// "{…}{…}"), text that is not Unicode and a member sent twice. Member names match exactly.
 	if err := json.Unmarshal(body, &ev); err != nil {
-		return nil, decodeError(err, "")
-	}
-	if p := textProblems(body, ""); len(p) > 0 {
-		return nil, p[0]
+		return nil, decodeError(err, body, "")
 	}
 	if ev.ID == "" {
 		return nil, missing("id")
@@ -127,25 +151,9 @@ func ParseMarketplace(body []byte, at time.Time, by order.Actor) (*order.Order, 
 	o.StartDate = o.PlacedAt
 	o.Items = make([]order.Item, len(r.Order.OrderItems))
 	for i, it := range r.Order.OrderItems {
-		f := "resource.order.orderItems[" + strconv.Itoa(i) + "]"
-		var item order.Item
-		if item.Product, ierr = it.ItemVariationID.id(f+".itemVariationId", 64); ierr != nil {
-			return nil, ierr
+		if o.Items[i], ierr = it.item(); ierr != nil {
+			return nil, ierr.within("resource.order.orderItems[" + strconv.Itoa(i) + "]")
 		}
-		if item.Quantity, ierr = it.Quantity.quantity(f + ".quantity"); ierr != nil {
-			return nil, ierr
-		}
-		if item.Price.Gross, ierr = it.PriceGross.decimal(f + ".priceGross"); ierr != nil {
-			return nil, ierr
-		}
-		if item.Price.Net, ierr = it.PriceNet.optionalDecimal(f + ".priceNet"); ierr != nil {
-			return nil, ierr
-		}
-		if item.Price.Gross < 0 || item.Price.Net < 0 {
-			return nil, invalid(f, "prices must not be negative")
-		}
-		item.Name = text(it.OrderItemName, 200)
-		o.Items[i] = item
 	}
 
 	c := r.Contact

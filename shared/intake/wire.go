@@ -2,14 +2,14 @@ package intake
 
 import (
 	"bytes"
-	"encoding/json"
-	"io"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/order"
@@ -27,49 +27,41 @@ const (
 
 // literal holds a JSON scalar that partners send either as a number or as a string (ids, marks,
 // quantities, prices, timestamps), so that both forms decode and a bad value is reported with its
-// field name by the code that reads it. A string is decoded by encoding/json, so escapes are resolved
-// ("M\u00fcller" is Müller, "47\/11" is 47/11: PHP's json_encode escapes both by default); a number
-// keeps its text, so decimals stay exact (order.ParseDecimal, never float64). encoding/json would
-// repair text that is not UTF-8; the parsers check the raw bytes and refuse it (textProblems).
+// field name by the code that reads it. A string is decoded ("M\u00fcller" is Müller, "47\/11" is
+// 47/11: PHP's json_encode escapes both by default); a number keeps its text, so decimals stay exact
+// (order.ParseDecimal, never float64). The decoder has checked the value, UTF-8 included.
 type literal struct {
 	text string
 	kind literalKind
 }
 
-func (l *literal) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		return nil
+func (l *literal) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
 	}
-	switch b[0] {
+	switch v.Kind() {
 	case 'n': // null: as if not sent
 		*l = literal{}
 	case '"':
-		s, err := unquote(b)
-		if err != nil {
-			return err
-		}
-		*l = literal{text: strings.TrimSpace(s), kind: kindText}
-	case '{', '[', 't', 'f':
+		*l = literal{text: strings.TrimSpace(unquote(v)), kind: kindText}
+	case '0':
+		*l = literal{text: string(v), kind: kindNumber}
+	default: // an object, an array or a boolean
 		*l = literal{kind: kindOther}
-	default:
-		*l = literal{text: string(b), kind: kindNumber}
 	}
 	return nil
 }
 
-// unquote decodes one JSON string (quotes included, no white space around it) that encoding/json
-// has already checked for syntax. Without a backslash there is nothing to decode and the text
-// between the quotes is the value (only text that is not UTF-8 would differ, and that is refused on
-// its own; FuzzUnquote holds the rest); anything with an escape is decoded by encoding/json, which
-// costs two allocations more per string (eight per dealer purchase).
-func unquote(b []byte) (string, error) {
-	if bytes.IndexByte(b, '\\') < 0 {
-		return string(b[1 : len(b)-1]), nil
+// unquote decodes one JSON string (quotes included) that the decoder has already checked. Without a
+// backslash there is nothing to decode and the text between the quotes is the value (FuzzUnquote
+// holds that); only a string with an escape is decoded, at one allocation more.
+func unquote(v jsontext.Value) string {
+	if bytes.IndexByte(v, '\\') < 0 {
+		return string(v[1 : len(v)-1])
 	}
-	var s string
-	err := json.Unmarshal(b, &s)
-	return s, err
+	b, _ := jsontext.AppendUnquote(nil, v) // an error is text that is not UTF-8, only when decoding leniently
+	return string(b)
 }
 
 // id reads an identifier: a non-empty string without spaces, quotes or control characters, or a
@@ -204,25 +196,25 @@ func language(field, s string) (string, *InputError) {
 	return s, nil
 }
 
-// Text encoding. encoding/json repairs what is not Unicode instead of refusing it: invalid UTF-8
-// (Latin-1 "Müller" is M\xfcller) and unpaired UTF-16 surrogate escapes ("\ud800") both become U+FFFD.
-// The repair would make different ids one ("M\xfcller-1" and "M\xe4ller-1" are both "M\ufffdller-1",
-// so the second purchase would be answered as a duplicate of the first) and would pass a damaged name
-// on to plenigo. So the raw bytes are checked, and such text is refused with the field named.
+// What the decoder refuses. Text that is not Unicode is refused, never repaired: encoding/json
+// turned invalid UTF-8 (Latin-1 "Müller" is M\xfcller) and unpaired UTF-16 surrogate escapes
+// ("\ud800") into U+FFFD, which would make different ids one ("M\xfcller-1" and "M\xe4ller-1" are
+// both "M\ufffdller-1", so the second purchase would be answered as a duplicate of the first) and
+// would pass a damaged name on to plenigo. A member name sent twice in one object is refused too:
+// which of the two values counts is a guess each JSON reader makes its own way (docs/decisions.md).
+// The decoder checks both in its one pass; problems then names the field for the answer.
 
-// textProblems returns a problem for every string in body, a valid JSON value, that is not valid
-// Unicode, naming the field that holds it as prefix plus its JSON path. It costs one pass over the
-// bytes when all is well; only a body that fails that pass is walked token by token (by
-// encoding/json's Decoder) to find the fields.
-func textProblems(body []byte, prefix string) []*InputError {
-	if utf8.Valid(body) && !bytes.Contains(body, []byte(`\ud`)) && !bytes.Contains(body, []byte(`\uD`)) {
-		return nil
-	}
+// problems returns a problem for every string in body that is not valid Unicode and every member
+// name sent twice in one object, naming the field as prefix plus its JSON path, in the order they
+// appear, up to the first syntax error. It walks the body token by token, so it runs only once the
+// decoder has refused the body.
+func problems(body []byte, prefix string) []*InputError {
 	type frame struct {
 		array   bool
-		index   int    // of the current element (arrays)
-		key     string // of the current member (objects)
-		wantKey bool   // the next string is a member name (objects)
+		index   int                 // of the current element (arrays)
+		key     string              // of the current member (objects)
+		wantKey bool                // the next string is a member name (objects)
+		names   map[string]struct{} // the member names so far (objects)
 	}
 	var stack []frame
 	pathOf := func(frames []frame) string {
@@ -250,38 +242,41 @@ func textProblems(body []byte, prefix string) []*InputError {
 			top.wantKey = true
 		}
 	}
-	var problems []*InputError
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber() // a number beyond float64 (1e999) would otherwise end the walk early
+	var found []*InputError
+	// Lenient, so that the walk goes on past what it reports.
+	dec := jsontext.NewDecoder(bytes.NewReader(body), jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
 	for {
 		start := dec.InputOffset()
-		tok, err := dec.Token()
-		if err == io.EOF {
-			return problems
-		}
-		if err != nil { // not expected of a body already decoded once; refuse rather than repair
-			return append(problems, badText(prefix, "cannot be checked to be valid UTF-8: "+err.Error()))
+		tok, err := dec.ReadToken()
+		if err != nil { // the end, or a syntax error the caller reports
+			return found
 		}
 		raw := body[start:dec.InputOffset()] // the token, after any white space, ',' or ':'
-		switch t := tok.(type) {
-		case json.Delim:
-			if t == '{' || t == '[' {
-				stack = append(stack, frame{array: t == '[', wantKey: t == '{'})
-			} else {
-				stack = stack[:len(stack)-1]
-				valueDone()
-			}
-		case string:
+		switch k := tok.Kind(); k {
+		case '{', '[':
+			stack = append(stack, frame{array: k == '[', wantKey: k == '{'})
+		case '}', ']':
+			stack = stack[:len(stack)-1]
+			valueDone()
+		case '"':
 			ok := validText(raw[bytes.IndexByte(raw, '"'):])
 			if top := len(stack) - 1; top >= 0 && !stack[top].array && stack[top].wantKey {
+				f := &stack[top]
+				f.key, f.wantKey = tok.String(), false
 				if !ok {
-					problems = append(problems, badText(pathOf(stack[:top]), "holds a member name that is not valid UTF-8"))
+					found = append(found, badText(pathOf(stack[:top]), "holds a member name that is not valid UTF-8"))
 				}
-				stack[top].key, stack[top].wantKey = t, false
+				if _, twice := f.names[f.key]; twice {
+					found = append(found, invalid(pathOf(stack), "is sent more than once in one object; send each member once"))
+				}
+				if f.names == nil {
+					f.names = map[string]struct{}{}
+				}
+				f.names[f.key] = struct{}{}
 				continue
 			}
 			if !ok {
-				problems = append(problems, badText(pathOf(stack), "is not valid UTF-8: send text as UTF-8 (JSON's own encoding) and escape only whole characters"))
+				found = append(found, badText(pathOf(stack), "is not valid UTF-8: send text as UTF-8 (JSON's own encoding) and escape only whole characters"))
 			}
 			valueDone()
 		default:

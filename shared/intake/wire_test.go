@@ -238,3 +238,76 @@ func TestDealerSenderMistakesAreRejectedConfigurationGapsStored(t *testing.T) {
 		t.Errorf("answer %+v", ans)
 	}
 }
+
+// Member names match exactly: "ID" or "Email" is another member, which the parsers do not read, so
+// the field they stand for is missing. The formats spell every name in lower camel case.
+func TestMemberNamesMatchExactly(t *testing.T) {
+	for body, field := range map[string]string{
+		`{"ID":"evt_1","type":"SERVICE.PLUGIN.PURCHASE"}`: "id",
+		`{"id":"evt_1","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"Email":"a@b.de"},"order":{"id":"1","orderItems":[{"itemVariationId":1,"quantity":1,"priceGross":1}]}}}`: "resource.contact.email",
+		`{"id":"evt_1","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"a@b.de"},"order":{"id":"1","orderItems":[{"itemVariationId":1,"Quantity":1,"priceGross":1}]}}}`: "resource.order.orderItems[0].quantity",
+		`{"id":"evt_1","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"a@b.de"},"Order":{"id":"1","orderItems":[{"itemVariationId":1,"quantity":1,"priceGross":1}]}}}`: "resource.order",
+	} {
+		o, err := ParseMarketplace([]byte(body), fuzzAt, by)
+		var ie *InputError
+		if !errors.As(err, &ie) || ie.Code != "missing_field" || ie.Field != field {
+			t.Errorf("%s: order %v, error %v; want %s missing", body, o, err, field)
+		}
+	}
+	items, err := ParseDealerBatch([]byte(`{"purchases":[{"ExternalSystemId":"X-1","email":"a@b.de","dealerGroup":"G","dealerNumber":1,"offer":"P","quantity":1,"startDate":"2026-12-01","paymentMethod":"invoice"}]}`), fuzzAt, by)
+	if err != nil || items[0].Err == nil || items[0].Err.Code != "missing_field" || items[0].Err.Field != "purchases[0].externalSystemId" {
+		t.Fatalf("dealer purchase with ExternalSystemId: %+v %v", items, err)
+	}
+	if _, err := ParseDealerBatch([]byte(`{"Purchases":[]}`), fuzzAt, by); err == nil || err.(*InputError).Field != "purchases" {
+		t.Fatalf("batch with Purchases: %v", err)
+	}
+}
+
+// A member sent twice in one object is refused, naming it: which of the two values counts is a
+// guess every JSON reader makes its own way (encoding/json took the last one), so a purchase read
+// one way here could be read another way by whatever checked it before it was sent. Escaping one
+// of the names makes no difference.
+func TestMemberSentTwiceIsRefused(t *testing.T) {
+	const order = `"order":{"id":"1","orderItems":[{"itemVariationId":1,"quantity":1,"priceGross":1}]}`
+	for body, field := range map[string]string{
+		`{"id":"evt_1","id":"evt_2","type":"SERVICE.PLUGIN.PURCHASE"}`:                                                                                                                                 "id",
+		`{"id":"evt_1","\u0069d":"evt_2","type":"SERVICE.PLUGIN.PURCHASE"}`:                                                                                                                            "id",
+		`{"id":"evt_1","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"a@b.de","email":"c@d.de"},` + order + `}}`:                                                                     "resource.contact.email",
+		`{"id":"evt_1","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"a@b.de"},"order":{"id":"1","orderItems":[{"itemVariationId":1,"quantity":1,"quantity":100,"priceGross":1}]}}}`: "resource.order.orderItems[0].quantity",
+		`{"id":"evt_1","type":"SERVICE.PLUGIN.PURCHASE","note":{"x":[{"a":1,"a":2}]},"resource":{"contact":{"email":"a@b.de"},` + order + `}}`:                                                         "note.x[0].a",
+		`{"id":"evt_1","type":"SERVICE.PLUGIN.PURCHASE","resource":{"contact":{"email":"a@b.de"},` + order + `,"contact":{"email":"c@d.de"}}}`:                                                         "resource.contact",
+	} {
+		o, err := ParseMarketplace([]byte(body), fuzzAt, by)
+		var ie *InputError
+		if !errors.As(err, &ie) || ie.Code != "invalid_field" || ie.Field != field || !strings.Contains(ie.Message, "more than once") {
+			t.Errorf("%s: order %v, error %#v; want %s refused", body, o, err, field)
+		}
+	}
+	// Same name in different objects, and names that differ only in case, are no duplicates.
+	if _, err := ParseMarketplace([]byte(`{"id":"evt_1","type":"SERVICE.PLUGIN.PURCHASE","Id":"x","resource":{"contact":{"id":1,"email":"a@b.de"},`+order+`}}`), fuzzAt, by); err != nil {
+		t.Fatal(err)
+	}
+
+	// In a dealer batch, a member sent twice within a purchase refuses that purchase only; outside
+	// the purchases, the batch.
+	const p = `"email":"d@presse.example","dealerGroup":"Nord","dealerNumber":"1","offer":"WBZ-PRINT-12M","quantity":1,"startDate":"2026-12-01","paymentMethod":"invoice"`
+	items, err := ParseDealerBatch([]byte(`{"purchases":[{"externalSystemId":"A-1",`+p+`},{"externalSystemId":"A-2",`+p+`,"quantity":9},{"externalSystemId":"A-3",`+p+`}]}`), fuzzAt, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if items[0].Err != nil || items[2].Err != nil || items[1].Order != nil || items[1].Err == nil ||
+		items[1].Err.Field != "purchases[1].quantity" || items[1].Err.Code != "invalid_field" {
+		t.Fatalf("purchase with quantity twice: %+v", items)
+	}
+	for body, field := range map[string]string{
+		`{"purchases":[{"externalSystemId":"A-1",` + p + `}],"purchases":[]}`:                         "purchases",
+		`{"purchases":[{"externalSystemId":"A-1",` + p + `,"quantity":2}],"sender":"x","sender":"y"}`: "sender",
+		`{"purchases":[{"externalSystemId":"` + "M\xfcller" + `",` + p + `}],"sender":{"a":1,"a":2}}`: "sender.a",
+	} {
+		_, err := ParseDealerBatch([]byte(body), fuzzAt, by)
+		var ie *InputError
+		if !errors.As(err, &ie) || ie.Code != "invalid_field" || ie.Field != field {
+			t.Errorf("%q: %v; want the batch refused on %s", body, err, field)
+		}
+	}
+}
