@@ -95,8 +95,8 @@ func (h *Handler) Stream(ctx context.Context, records []events.DynamoDBEventReco
 	return events.DynamoDBEventResponse{}
 }
 
-// digest publishes what needs a person to the alarm topic. A failure fails the invocation, so the
-// schedule retries it and, after its retries, its dead-letter queue's alarm says so.
+// digest publishes what needs a person to the alarm topic. A failure fails the invocation, so
+// Lambda retries it and the enqueuer's errors alarm says so.
 func (h *Handler) digest(ctx context.Context) (any, error) {
 	if h.Digest == nil {
 		return nil, errors.New("enqueuer: no failure digest configured")

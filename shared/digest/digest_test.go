@@ -144,7 +144,7 @@ func TestNothingNeedsAPersonPublishesNothing(t *testing.T) {
 	}
 }
 
-// TestAFailedPublishIsAnError: the invocation fails, so the schedule retries it and its DLQ alarms.
+// TestAFailedPublishIsAnError: the invocation fails, so Lambda retries it and the errors alarm reports it.
 func TestAFailedPublishIsAnError(t *testing.T) {
 	pub := &published{err: errors.New("AuthorizationError")}
 	d := &digest.Digest{Orders: oneNeed{}, Publisher: pub, Now: time.Now, Log: quiet}
