@@ -64,3 +64,26 @@ func (o *Order) Document() ([]byte, error) {
 	}
 	return doc, nil
 }
+
+// CheckSize is Document's check without the document: ErrTooLarge above MaxDocumentBytes, for a
+// store that keeps orders otherwise (memstore).
+func (o *Order) CheckSize() error {
+	var n byteCount
+	enc := json.NewEncoder(&n)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(o); err != nil {
+		return fmt.Errorf("encode order %s: %w", o.ID, err)
+	}
+	if n-1 > MaxDocumentBytes { // less the newline Encode ends with
+		return fmt.Errorf("order %s: %d bytes: %w", o.ID, n-1, ErrTooLarge)
+	}
+	return nil
+}
+
+// byteCount is a writer that only counts.
+type byteCount int
+
+func (n *byteCount) Write(p []byte) (int, error) {
+	*n += byteCount(len(p))
+	return len(p), nil
+}
