@@ -15,9 +15,9 @@ import (
 	"github.com/orderhub/orderhub/shared/importing"
 	"github.com/orderhub/orderhub/shared/lambdafn/lambdatest"
 	"github.com/orderhub/orderhub/shared/metrics"
-	"github.com/orderhub/orderhub/shared/reconcile"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/plenigo"
+	"github.com/orderhub/orderhub/shared/reconcile"
 	"github.com/orderhub/orderhub/shared/store/memstore"
 )
 

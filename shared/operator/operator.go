@@ -48,7 +48,7 @@ type Target struct {
 
 // awsConfig is the SDK configuration of the environment, in t's region when t names one.
 func (t Target) awsConfig(ctx context.Context) (aws.Config, error) {
-	cfg, err := t.awsConfig(ctx)
+	cfg, err := awsenv.Load(ctx)
 	if err == nil && t.Region != "" {
 		cfg.Region = t.Region
 	}
