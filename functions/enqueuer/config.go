@@ -7,7 +7,9 @@ import (
 	"github.com/orderhub/orderhub/shared/digest"
 	"github.com/orderhub/orderhub/shared/envconfig"
 	"github.com/orderhub/orderhub/shared/importing"
+	"github.com/orderhub/orderhub/shared/intake"
 	"github.com/orderhub/orderhub/shared/lambdafn"
+	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/metrics"
 	"github.com/orderhub/orderhub/shared/queue"
 )
@@ -22,6 +24,8 @@ const (
 	EnvDigestTopic = "DIGEST_TOPIC_ARN"
 	// EnvSNSEndpoint points the SNS client at a local emulator (local runs only).
 	EnvSNSEndpoint = "ORDERHUB_SNS_ENDPOINT"
+	// EnvMappingFile is the mapping the function is deployed with (the receiver's MAPPING_FILE).
+	EnvMappingFile = "MAPPING_FILE"
 )
 
 // Config is everything the enqueuer is told.
@@ -39,6 +43,13 @@ type Config struct {
 	DigestTopicARN string
 	// SNSEndpoint overrides SNS's endpoint (a local emulator); empty for AWS's.
 	SNSEndpoint string
+	// MappingFile is the mapping the function was deployed with (MAPPING_FILE): when it changes, the
+	// sweep re-evaluates the REJECTED orders once. Empty switches that off. Mapping, when set, is
+	// used instead (the local pipeline).
+	MappingFile string
+	Mapping     *mapping.Config
+	// Retention is how long re-evaluated orders are kept (ORDER_RETENTION_DAYS), as at intake.
+	Retention time.Duration
 }
 
 // ReadConfig reads the configuration from the environment.
@@ -53,6 +64,8 @@ func ReadConfig(env *envconfig.Reader) Config {
 		MetricsNamespace: env.Or(metrics.EnvNamespace, ""),
 		DigestTopicARN:   env.Or(EnvDigestTopic, ""),
 		SNSEndpoint:      env.Or(EnvSNSEndpoint, ""),
+		MappingFile:      env.Or(EnvMappingFile, ""),
+		Retention:        lambdafn.ReadRetention(env),
 	}
 }
 
@@ -66,7 +79,20 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 	if cfg.DigestTopicARN != "" {
 		dg.Publisher = &digest.Topic{Client: digest.NewSNS(d.AWS, cfg.SNSEndpoint), ARN: cfg.DigestTopicARN}
 	}
+	m := cfg.Mapping
+	if m == nil && cfg.MappingFile != "" {
+		var err error
+		if m, err = mapping.Load(cfg.MappingFile); err != nil {
+			return nil, err
+		}
+	}
+	var remap *importing.Remapper
+	if m != nil {
+		remap = &importing.Remapper{Intake: &intake.Service{Orders: orders, Mapping: m, Retention: cfg.Retention}, Orders: orders,
+			Records: orders, Fingerprint: m.Fingerprint, Limit: cfg.SweepLimit, Now: time.Now, Log: d.Log}
+	}
 	return &Handler{
+		Remap: remap,
 		Enqueuer: &importing.Enqueuer{Orders: orders,
 			Queue: &queue.SQS{Client: d.SQS, URL: cfg.ImportQueueURL}, Now: time.Now, Log: d.Log,
 			ReceivedAge: cfg.ReceivedAge, QueuedAge: cfg.QueuedAge, RetryingAge: cfg.RetryingAge, SweepLimit: cfg.SweepLimit},

@@ -29,6 +29,8 @@ type Handler struct {
 	MetricsNamespace string
 	// Digest is the failure digest the second schedule asks for ({"action":"digest"}).
 	Digest *digest.Digest
+	// Remap re-evaluates the REJECTED orders in the sweep after a change of the mapping; nil: off.
+	Remap *importing.Remapper
 }
 
 // Handle serves one invocation, from the stream or from either schedule (lambdafn.Trigger): the
@@ -51,8 +53,19 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) 
 		return nil, err
 	}
 	h.Log.InfoContext(ctx, "sweep", "enqueued", n)
+	res := map[string]int{"enqueued": n}
+	if h.Remap != nil {
+		moved, err := h.Remap.Run(ctx, lambdafn.Actor(ctx, h.Function))
+		if err != nil {
+			h.Log.ErrorContext(ctx, "re-evaluating REJECTED orders after a mapping change failed", "moved", moved, "error", err.Error())
+			return nil, err
+		}
+		if moved > 0 {
+			res["remapped"] = moved
+		}
+	}
 	h.publishBacklog(ctx)
-	return map[string]int{"enqueued": n}, nil
+	return res, nil
 }
 
 // Stream enqueues the orders of a batch of stream records. When some cannot be enqueued it reports

@@ -183,7 +183,8 @@ func (p *Pipeline) build(o Options, res *localaws.Resources) error {
 		return err
 	}
 	if p.Enqueuer, err = enqueuer.New(enqueuer.Config{OrdersTable: table, ImportQueueURL: jobs,
-		ReceivedAge: 20 * time.Second, QueuedAge: 2 * time.Minute, RetryingAge: cmp.Or(o.RetryingAge, 2*time.Minute), SweepLimit: 500}, deps("enqueuer")); err != nil {
+		ReceivedAge: 20 * time.Second, QueuedAge: 2 * time.Minute, RetryingAge: cmp.Or(o.RetryingAge, 2*time.Minute), SweepLimit: 500,
+		Mapping: o.Mapping}, deps("enqueuer")); err != nil {
 		return err
 	}
 	maxItems := o.MaxItemsPerImport

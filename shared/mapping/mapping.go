@@ -4,6 +4,8 @@ package mapping
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -27,6 +29,9 @@ var PlenigoPaymentMethods = []string{"AMAZON_PAY", "APPLE_PAY", "BANK_ACCOUNT", 
 
 // Config is the mapping file. Sections are keyed by source ("mkt", "plenty", "dealer").
 type Config struct {
+	// Fingerprint identifies the document the mapping was read from (a hash of its bytes): a sweep
+	// re-evaluates the REJECTED orders once when it changes.
+	Fingerprint    string                             `yaml:"-"`
 	Offers         map[order.Source]map[string]string `yaml:"offers"`
 	PaymentMethods map[order.Source]map[string]string `yaml:"paymentMethods"`
 	Languages      Languages                          `yaml:"languages"`
@@ -100,6 +105,8 @@ func Parse(b []byte) (*Config, error) {
 	if err := dec.Decode(&c); err != nil {
 		return nil, err
 	}
+	sum := sha256.Sum256(b)
+	c.Fingerprint = hex.EncodeToString(sum[:8])
 	var errs []error
 	for src, offers := range c.Offers {
 		if !knownSource(src) {
