@@ -2,6 +2,7 @@ package plenigosim
 
 import (
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"time"
@@ -27,31 +28,11 @@ type logEntry struct {
 // (5 to 100; anything else falls back to 5, as plenigo does) and startingAfter an entry id.
 func (s *Sim) searchLogs(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	size, err := strconv.Atoi(q.Get("size"))
-	if q.Get("size") != "" && err != nil {
-		writeErr(w, 400, 99006, "size is not an integer.", nil)
+	l, ok := readList(w, q)
+	if !ok {
 		return
 	}
-	if size < 5 || size > 100 {
-		size = 5
-	}
-	var after int64
-	if v := q.Get("startingAfter"); v != "" {
-		if after, err = strconv.ParseInt(v, 10, 64); err != nil {
-			writeErr(w, 400, 99007, "startingAfter is not an integer.", nil)
-			return
-		}
-	}
-	var since, until time.Time
-	for name, t := range map[string]*time.Time{"startTime": &since, "endTime": &until} {
-		if v := q.Get(name); v != "" {
-			if *t, err = time.Parse(time.RFC3339, v); err != nil {
-				writeErr(w, 400, 99003, "Date is not RFC 3339.", nil)
-				return
-			}
-		}
-	}
-	desc := q.Get("sort") == "DESC"
+	size, after, since, until, desc := l.size, l.after, l.since, l.until, l.desc
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	horizon := s.now().Add(-LogRetention)
@@ -105,4 +86,43 @@ func (s *Sim) getLog(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeErr(w, 404, 121404, "OrderImportLogEntry for the provided id cannot be found.", nil)
+}
+
+// list is the paging and time window plenigo's list endpoints share.
+type list struct {
+	size         int
+	after        int64
+	since, until time.Time
+	desc         bool
+}
+
+// readList reads size (5 to 100; anything else falls back to 5, as plenigo documents),
+// startingAfter, startTime, endTime and sort, answering 400 for one it cannot read.
+func readList(w http.ResponseWriter, q url.Values) (list, bool) {
+	var l list
+	size, err := strconv.Atoi(q.Get("size"))
+	if q.Get("size") != "" && err != nil {
+		writeErr(w, 400, 99006, "size is not an integer.", nil)
+		return l, false
+	}
+	if size < 5 || size > 100 {
+		size = 5
+	}
+	l.size = size
+	if v := q.Get("startingAfter"); v != "" {
+		if l.after, err = strconv.ParseInt(v, 10, 64); err != nil {
+			writeErr(w, 400, 99007, "startingAfter is not an integer.", nil)
+			return l, false
+		}
+	}
+	for name, t := range map[string]*time.Time{"startTime": &l.since, "endTime": &l.until} {
+		if v := q.Get(name); v != "" {
+			if *t, err = time.Parse(time.RFC3339, v); err != nil {
+				writeErr(w, 400, 99003, "Date is not RFC 3339.", nil)
+				return l, false
+			}
+		}
+	}
+	l.desc = q.Get("sort") == "DESC"
+	return l, true
 }

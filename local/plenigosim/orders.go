@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"time"
 )
 
@@ -32,31 +31,11 @@ type orderItem struct {
 // only once their import was processed.
 func (s *Sim) searchOrders(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	size, err := strconv.Atoi(q.Get("size"))
-	if q.Get("size") != "" && err != nil {
-		writeErr(w, 400, 99006, "size is not an integer.", nil)
+	l, ok := readList(w, q)
+	if !ok {
 		return
 	}
-	if size < 5 || size > 100 {
-		size = 5
-	}
-	var after int64
-	if v := q.Get("startingAfter"); v != "" {
-		if after, err = strconv.ParseInt(v, 10, 64); err != nil {
-			writeErr(w, 400, 99007, "startingAfter is not an integer.", nil)
-			return
-		}
-	}
-	var since, until time.Time
-	for name, t := range map[string]*time.Time{"startTime": &since, "endTime": &until} {
-		if v := q.Get(name); v != "" {
-			if *t, err = time.Parse(time.RFC3339, v); err != nil {
-				writeErr(w, 400, 99003, "Date is not RFC 3339.", nil)
-				return
-			}
-		}
-	}
-	desc := q.Get("sort") == "DESC"
+	size, after, since, until, desc := l.size, l.after, l.since, l.until, l.desc
 	ext := q.Get("externalSystemId")
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -91,17 +91,7 @@ func (c *Client) ImportLogFor(ctx context.Context, externalSystemID string) ([]L
 
 // ImportLogPage returns one page of the import log, oldest change first.
 func (c *Client) ImportLogPage(ctx context.Context, q LogQuery) ([]LogEntry, error) {
-	size := min(max(q.Size, 5), 100) // plenigo silently falls back to 5 outside 5..100
-	v := url.Values{"size": {strconv.Itoa(size)}, "sort": {"ASC"}}
-	if !q.Since.IsZero() {
-		v.Set("startTime", q.Since.UTC().Format(time.RFC3339))
-	}
-	if !q.Until.IsZero() {
-		v.Set("endTime", q.Until.UTC().Format(time.RFC3339))
-	}
-	if q.StartingAfter != 0 {
-		v.Set("startingAfter", strconv.FormatInt(q.StartingAfter, 10))
-	}
+	v := listQuery(q.Size, q.Since, q.Until, q.StartingAfter)
 	if q.ExternalSystemID != "" {
 		v.Set("externalSystemId", q.ExternalSystemID)
 	}
@@ -124,22 +114,28 @@ func (c *Client) OrdersByExternalSystemID(ctx context.Context, id string) ([]Ord
 // OrdersPage returns one page of plenigo's orders changed in [q.Since, q.Until], by ascending order
 // id after q.StartingAfter: a caller pages on with the last order's id until a page is short.
 func (c *Client) OrdersPage(ctx context.Context, q OrderQuery) ([]Order, error) {
-	size := min(max(q.Size, 5), 100) // plenigo silently falls back to 5 outside 5..100
-	v := url.Values{"size": {strconv.Itoa(size)}, "sort": {"ASC"}}
-	if !q.Since.IsZero() {
-		v.Set("startTime", q.Since.UTC().Format(time.RFC3339))
-	}
-	if !q.Until.IsZero() {
-		v.Set("endTime", q.Until.UTC().Format(time.RFC3339))
-	}
-	if q.StartingAfter != 0 {
-		v.Set("startingAfter", strconv.FormatInt(q.StartingAfter, 10))
-	}
+	v := listQuery(q.Size, q.Since, q.Until, q.StartingAfter)
 	var page struct {
 		Items []Order `json:"items"`
 	}
 	_, err := c.do(ctx, "list orders", http.MethodGet, "/orders", v, nil, &page)
 	return page.Items, err
+}
+
+// listQuery is the paging and time window of plenigo's list calls, ascending.
+func listQuery(size int, since, until time.Time, after int64) url.Values {
+	size = min(max(size, 5), 100) // plenigo silently falls back to 5 outside 5..100
+	v := url.Values{"size": {strconv.Itoa(size)}, "sort": {"ASC"}}
+	if !since.IsZero() {
+		v.Set("startTime", since.UTC().Format(time.RFC3339))
+	}
+	if !until.IsZero() {
+		v.Set("endTime", until.UTC().Format(time.RFC3339))
+	}
+	if after != 0 {
+		v.Set("startingAfter", strconv.FormatInt(after, 10))
+	}
+	return v
 }
 
 // do performs one idempotent call with the partner layer's retries and decodes a 2xx answer into out.
