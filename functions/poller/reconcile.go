@@ -31,15 +31,11 @@ type ReconcileInput struct {
 	Lag    string `json:"lag"`
 }
 
-// ReconcileResult is what the invocation answers: the report's counts; the findings are logged.
+// ReconcileResult is what the invocation answers: the report, and how many of its findings need a
+// person (the metric's value).
 type ReconcileResult struct {
-	From          time.Time      `json:"from"`
-	To            time.Time      `json:"to"`
-	Orders        int            `json:"orders"`
-	Compared      map[string]int `json:"compared"`
-	Calls         map[string]int `json:"calls"`
-	NotCompared   map[string]int `json:"notCompared,omitempty"`
-	Disagreements int            `json:"disagreements"`
+	reconcile.Report
+	Disagreements int `json:"disagreements"`
 }
 
 // errNoReconciler: a reconciliation was asked of a poller built without one.
@@ -71,8 +67,7 @@ func (h *Handler) reconcile(ctx context.Context, in ReconcileInput) (Result, err
 		open[f.Partner]++
 	}
 	r.Metrics.Reconciliation(ctx, rep.Compared, open)
-	res := &ReconcileResult{From: rep.From, To: rep.To, Orders: rep.Orders, Compared: rep.Compared, Calls: rep.Calls,
-		NotCompared: rep.NotCompared, Disagreements: rep.Unrepaired()}
+	res := &ReconcileResult{Report: rep, Disagreements: rep.Unrepaired()}
 	h.Log.InfoContext(ctx, "reconciliation", "from", rep.From, "to", rep.To, "orders", rep.Orders, "disagreements", res.Disagreements,
 		"calls", rep.Calls, "notCompared", rep.NotCompared)
 	return Result{Reconciliation: res}, nil
