@@ -77,7 +77,7 @@ func ParseDealerBatch(body []byte, at time.Time, by order.Actor) ([]DealerItem, 
 		}
 		batch.Purchases = nil
 		if err := json.Unmarshal(body, &batch, lenient); err != nil {
-			return nil, decodeError(err, body, "")
+			return nil, decodeError(err, nil, "") // not JSON after all: no purchase can be answered
 		}
 	}
 	if batch.Purchases == nil {

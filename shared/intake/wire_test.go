@@ -311,3 +311,20 @@ func TestMemberSentTwiceIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// A batch that is not JSON is refused as such, even when a purchase before the fault holds text that
+// is not UTF-8 (which alone would refuse only that purchase).
+func TestDealerBatchThatIsNotJSONIsRefusedAsSuch(t *testing.T) {
+	const p = `"email":"d@presse.example","dealerGroup":"Nord","dealerNumber":"1","offer":"WBZ-PRINT-12M","quantity":1,"startDate":"2026-12-01","paymentMethod":"invoice"`
+	for _, body := range []string{
+		`{"purchases":[{"externalSystemId":"` + "M\xfcller" + `",` + p + `}],"x":tru}`,
+		`{"purchases":[{"externalSystemId":"` + "M\xfcller" + `",` + p + `},{"externalSystemId":"A-2",` + p + `}`,
+		`{"purchases":[{"externalSystemId":"A-1",` + p + `,"quantity":2},{"externalSystemId":"A-2",` + p + `}]}]`,
+	} {
+		_, err := ParseDealerBatch([]byte(body), fuzzAt, by)
+		var ie *InputError
+		if !errors.As(err, &ie) || ie.Code != "malformed_json" {
+			t.Errorf("%q: %v; want malformed_json", body, err)
+		}
+	}
+}
