@@ -12,6 +12,7 @@ import (
 	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/metrics"
 	"github.com/orderhub/orderhub/shared/queue"
+	"github.com/orderhub/orderhub/shared/runs"
 )
 
 // The enqueuer's own environment; template.yaml sets the same names
@@ -92,6 +93,7 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 			Records: orders, Fingerprint: m.Fingerprint, Limit: cfg.SweepLimit, Now: time.Now, Log: d.Log}
 	}
 	return &Handler{
+		Runs:  &runs.Recorder{Records: orders, Log: d.Log},
 		Remap: remap,
 		Enqueuer: &importing.Enqueuer{Orders: orders,
 			Queue: &queue.SQS{Client: d.SQS, URL: cfg.ImportQueueURL}, Now: time.Now, Log: d.Log,

@@ -16,6 +16,7 @@ import (
 	"github.com/orderhub/orderhub/shared/metrics"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/plentysync"
+	"github.com/orderhub/orderhub/shared/runs"
 	"github.com/orderhub/orderhub/shared/store/dynamostore"
 )
 
@@ -31,6 +32,8 @@ type Handler struct {
 	Digest *digest.Digest
 	// Remap re-evaluates the REJECTED orders in the sweep after a change of the mapping; nil: off.
 	Remap *importing.Remapper
+	// Runs records each sweep and digest that ran to the end, for `orderhub status`; nil: not recorded.
+	Runs *runs.Recorder
 }
 
 // Handle serves one invocation, from the stream or from either schedule (lambdafn.Trigger): the
@@ -65,6 +68,7 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) 
 		}
 	}
 	h.publishBacklog(ctx)
+	h.Runs.Done(ctx, runs.EnqueuerSweep)
 	return res, nil
 }
 
@@ -119,6 +123,7 @@ func (h *Handler) digest(ctx context.Context) (any, error) {
 		h.Log.ErrorContext(ctx, "digest failed", "error", err.Error())
 		return nil, err
 	}
+	h.Runs.Done(ctx, runs.EnqueuerDigest)
 	return res, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/orderhub/orderhub/shared/plenty"
 	"github.com/orderhub/orderhub/shared/plentysync"
 	"github.com/orderhub/orderhub/shared/reconcile"
+	"github.com/orderhub/orderhub/shared/runs"
 	"time"
 
 	"github.com/orderhub/orderhub/shared/envconfig"
@@ -99,6 +100,7 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 		Function: d.Function,
 		Log:      d.Log,
 	}
+	h.Runs = &runs.Recorder{Records: store, Log: d.Log}
 	h.Reconcile = &Reconciler{Orders: store, Partners: reconcile.Partners{Plenigo: pl}, Metrics: d.Metrics, MaxLookups: cfg.MaxLookups, Now: time.Now}
 	if cfg.BonifiQ.BaseURL != "" {
 		bc := cfg.BonifiQ.Client(d.Secrets, d.HTTP, d.Log)

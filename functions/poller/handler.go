@@ -8,6 +8,7 @@ import (
 	"github.com/orderhub/orderhub/shared/importing"
 	"github.com/orderhub/orderhub/shared/lambdafn"
 	"github.com/orderhub/orderhub/shared/plentysync"
+	"github.com/orderhub/orderhub/shared/runs"
 )
 
 // Handler is the status poller. Its plenigo half confirms imports from plenigo's import log; its
@@ -19,8 +20,10 @@ type Handler struct {
 	Plenty *plentysync.Sync
 	// Reconcile compares a window's orders with the partners (the daily schedule's input).
 	Reconcile *Reconciler
-	Function  string
-	Log       *slog.Logger
+	// Runs records each poll and reconciliation that ran to the end, for `orderhub status`.
+	Runs     *runs.Recorder
+	Function string
+	Log      *slog.Logger
 }
 
 // Input is the scheduler's payload: empty (or the scheduler's own event) for a poll, or
@@ -55,6 +58,9 @@ func (h *Handler) Handle(ctx context.Context, in Input) (Result, error) {
 			"imported", st.Imported, "failed", st.Failed, "checked", st.Checked, "gaveUp", st.GaveUp)
 	}
 	if h.Plenty == nil || ctx.Err() != nil {
+		if err == nil && h.Plenty == nil {
+			h.Runs.Done(ctx, runs.PollerPoll)
+		}
 		return res, err
 	}
 	ps, perr := h.Plenty.Run(ctx, by)
@@ -64,6 +70,9 @@ func (h *Handler) Handle(ctx context.Context, in Input) (Result, error) {
 	} else {
 		h.Log.InfoContext(ctx, "plentymarkets sync", "skipped", ps.Skipped, "pulled", ps.Pulled, "stored", ps.Stored, "written", ps.Written,
 			"cancelled", ps.Cancelled, "returned", ps.Returned, "failed", ps.Failed)
+	}
+	if err == nil && perr == nil {
+		h.Runs.Done(ctx, runs.PollerPoll)
 	}
 	return res, errors.Join(err, perr)
 }

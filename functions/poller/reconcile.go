@@ -10,6 +10,7 @@ import (
 	"github.com/orderhub/orderhub/shared/metrics"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/reconcile"
+	"github.com/orderhub/orderhub/shared/runs"
 )
 
 // Reconciler is the daily reconciliation: the orders received in a window, compared with what each
@@ -70,6 +71,7 @@ func (h *Handler) reconcile(ctx context.Context, in ReconcileInput) (Result, err
 	res := &ReconcileResult{Report: rep, Disagreements: rep.Unrepaired()}
 	h.Log.InfoContext(ctx, "reconciliation", "from", rep.From, "to", rep.To, "orders", rep.Orders, "disagreements", res.Disagreements,
 		"calls", rep.Calls, "notCompared", rep.NotCompared)
+	h.Runs.Done(ctx, runs.PollerReconcile)
 	return Result{Reconciliation: res}, nil
 }
 

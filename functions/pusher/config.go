@@ -8,6 +8,7 @@ import (
 	"github.com/orderhub/orderhub/shared/envconfig"
 	"github.com/orderhub/orderhub/shared/lambdafn"
 	"github.com/orderhub/orderhub/shared/loyalty"
+	"github.com/orderhub/orderhub/shared/runs"
 )
 
 // EnvSweepAge is how long a loyalty track waits before the sweep pushes it.
@@ -36,8 +37,10 @@ func New(cfg Config, d lambdafn.Deps) (*Handler, error) {
 	}
 	bq := cfg.BonifiQ.Client(d.Secrets, d.HTTP, d.Log)
 	bq.Metrics = d.Metrics
+	orders := d.Orders(cfg.OrdersTable)
 	return &Handler{
-		Pusher: &loyalty.Pusher{Orders: d.Orders(cfg.OrdersTable),
+		Runs: &runs.Recorder{Records: orders, Log: d.Log},
+		Pusher: &loyalty.Pusher{Orders: orders,
 			BonifiQ: bq, Now: time.Now, Log: d.Log, SweepAge: cfg.SweepAge},
 		Function: d.Function,
 		Log:      d.Log,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/orderhub/orderhub/shared/lambdafn"
 	"github.com/orderhub/orderhub/shared/loyalty"
+	"github.com/orderhub/orderhub/shared/runs"
 	"github.com/orderhub/orderhub/shared/store/dynamostore"
 )
 
@@ -18,6 +19,8 @@ type Handler struct {
 	Pusher   *loyalty.Pusher
 	Function string
 	Log      *slog.Logger
+	// Runs records each sweep that ran to the end, for `orderhub status`; nil: not recorded.
+	Runs *runs.Recorder
 }
 
 // Handle serves one invocation, from the stream or from the schedule (lambdafn.Trigger).
@@ -36,6 +39,7 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) 
 		return nil, err
 	}
 	h.Log.InfoContext(ctx, "loyalty sweep", "found", res.Found, "pushed", res.Pushed, "failed", res.Failed)
+	h.Runs.Done(ctx, runs.PusherSweep)
 	return res, nil
 }
 

@@ -90,6 +90,7 @@ type Stack struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	state   string
+	calls   string // CallsFile
 }
 
 // State is what `orderhub trace` reads to find a running local stack.
@@ -105,6 +106,8 @@ type State struct {
 	// PartnerEnv are the partner settings the functions run with (base URLs and local credentials,
 	// by environment variable), for the commands that ask the partners themselves.
 	PartnerEnv map[string]string `json:"partnerEnv"`
+	// Calls is the file where the stack counts the partner calls of the last hour (CallsFile).
+	Calls string `json:"calls"`
 }
 
 // partnerVar: a partner's setting (PLENIGO_BASE_URL, ORDERHUB_BONIFIQ_CREDENTIALS, …).
@@ -223,6 +226,9 @@ func Up(ctx context.Context, o Options) (s *Stack, err error) {
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
+	calls := newCallTally()
+	s.calls = CallsFile(o.CacheDir)
+	s.run(runCtx, func(ctx context.Context) error { calls.keep(ctx, s.calls); return nil })
 	for id, t := range s.Resources.Topics {
 		s.run(runCtx, func(ctx context.Context) error {
 			s.forward(ctx, t.Inbox.URL, prefixed(o.FunctionOutput, id))
@@ -241,7 +247,7 @@ func Up(ctx context.Context, o Options) (s *Stack, err error) {
 			Name: fn, Binary: filepath.Join(buildDir, fn, "bootstrap"), Dir: filepath.Join(buildDir, fn), Env: env,
 			Timeout:        time.Duration(samtemplate.Int(s.Template.FunctionProperty(fn, "Timeout"), 3)) * time.Second,
 			MemoryMB:       samtemplate.Int(s.Template.FunctionProperty(fn, "MemorySize"), 128),
-			Output:         prefixed(o.FunctionOutput, fn),
+			Output:         calls.writer(prefixed(o.FunctionOutput, fn)),
 			Region:         localaws.Region,
 			MaxConcurrency: s.concurrency(fn),
 		})
@@ -283,7 +289,7 @@ func Up(ctx context.Context, o Options) (s *Stack, err error) {
 	}
 	s.PartnerEnv = partners
 	b, _ := json.MarshalIndent(State{DynamoDB: s.DynamoDB.Endpoint, SQS: s.SQS.Endpoint, OrdersTable: s.Resources.Tables["OrdersTable"],
-		API: s.APIURL, Plenigo: s.SimURL, Bonifiq: s.BonifiqURL, Queues: dead, PartnerEnv: partners}, "", "  ")
+		API: s.APIURL, Plenigo: s.SimURL, Bonifiq: s.BonifiqURL, Queues: dead, PartnerEnv: partners, Calls: s.calls}, "", "  ")
 	// Only the user reads it: with a real plenigo (PlenigoURL) it holds that token.
 	if err := os.WriteFile(s.state, b, 0o600); err != nil {
 		return s, err
@@ -608,6 +614,7 @@ func (s *Stack) Down() {
 	}
 	if s.state != "" {
 		_ = os.Remove(s.state)
+		_ = os.Remove(s.calls)
 	}
 }
 

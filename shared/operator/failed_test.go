@@ -16,6 +16,7 @@ import (
 	"github.com/orderhub/orderhub/shared/loyalty"
 	"github.com/orderhub/orderhub/shared/mapping"
 	"github.com/orderhub/orderhub/shared/order"
+	"github.com/orderhub/orderhub/shared/runs"
 )
 
 // seedNeeds stores one order per kind of need, and orders that need nothing, and returns the ids
@@ -206,6 +207,8 @@ func TestStatusOnTheEmulators(t *testing.T) {
 	if err != nil || dl == nil {
 		t.Fatalf("dead letters: %v %v", dl, err)
 	}
+	polled := time.Now().Add(-90 * time.Second)
+	(&runs.Recorder{Records: store, Now: func() time.Time { return polled }}).Done(ctx, runs.PollerPoll)
 	s, err := ReadStatus(ctx, store, store, dl, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -220,8 +223,9 @@ func TestStatusOnTheEmulators(t *testing.T) {
 		t.Errorf("dead letters %+v (%v)", s.DeadLetters, s.DeadLettersErr)
 	}
 	var out bytes.Buffer
-	PrintStatus(&out, s, time.Now())
-	if !strings.Contains(out.String(), "6 waiting for a person") || !strings.Contains(out.String(), "ImportDLQ 2") {
+	PrintStatus(&out, s, polled.Add(90*time.Second))
+	if !strings.Contains(out.String(), "6 waiting for a person") || !strings.Contains(out.String(), "ImportDLQ 2") ||
+		!strings.Contains(out.String(), "poller poll        1m30s ago") || !strings.Contains(out.String(), "pusher sweep       never") {
 		t.Errorf("status:\n%s", out.String())
 	}
 }

@@ -44,6 +44,8 @@ type Target struct {
 	PartnerEnv map[string]string
 	// Region is the AWS region, when the environment's own is not the one (samconfig.toml's).
 	Region string
+	// CallsFile is where the local stack counts its partner calls (CallsFile); local only.
+	CallsFile string
 }
 
 // awsConfig is the SDK configuration of the environment, in t's region when t names one.
@@ -167,12 +169,18 @@ func openQueues(ctx context.Context, t Target, ids ...string) (*sqs.Client, map[
 	return client, urls, nil
 }
 
+// environment is the environment an Orders table named as the template names it belongs to.
+func environment(table string) (string, bool) {
+	env, prefixed := strings.CutPrefix(table, "orderhub-")
+	env, suffixed := strings.CutSuffix(env, "-orders")
+	return env, prefixed && suffixed && env != ""
+}
+
 // QueueNames are a deployed stack's queues by logical id, named as template.yaml names them, for the
 // environment the Orders table's name (orderhub-<env>-orders) gives; nil for another name.
 func QueueNames(table string) map[string]string {
-	env, prefixed := strings.CutPrefix(table, "orderhub-")
-	env, suffixed := strings.CutSuffix(env, "-orders")
-	if !prefixed || !suffixed || env == "" {
+	env, ok := environment(table)
+	if !ok {
 		return nil
 	}
 	p := "orderhub-" + env + "-"

@@ -18,6 +18,7 @@ import (
 	"github.com/orderhub/orderhub/shared/importing"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/records"
+	"github.com/orderhub/orderhub/shared/runs"
 )
 
 // QueueDepth is how many messages wait in a dead-letter queue.
@@ -39,6 +40,11 @@ type Status struct {
 	DeadLettersErr error
 	// LogMovedAt is when plenigo's import log last brought news (importing.LogMovedAt).
 	LogMovedAt time.Time
+	// Runs is when each schedule last ran to the end.
+	Runs []runs.Run
+	// Calls are the partner calls of the last hour, when t's calls could be read (CallRates).
+	Calls    []PartnerCalls
+	CallsErr error
 }
 
 // ReadStatus reads the backlog from the work index, the import log checkpoint and, when dl is
@@ -50,6 +56,9 @@ func ReadStatus(ctx context.Context, orders order.Repository, recs records.Store
 		return s, err
 	}
 	if s.LogMovedAt, err = importing.LogMovedAt(ctx, recs); err != nil {
+		return s, err
+	}
+	if s.Runs, err = runs.Last(ctx, recs); err != nil {
 		return s, err
 	}
 	if dl != nil {
@@ -94,6 +103,28 @@ func PrintStatus(w io.Writer, s Status, now time.Time) {
 		fmt.Fprintln(w, "plenigo import log: never read")
 	} else {
 		fmt.Fprintf(w, "plenigo import log: last news %s ago\n", now.Sub(s.LogMovedAt).Round(time.Second))
+	}
+	if len(s.Runs) > 0 {
+		fmt.Fprintln(w, "\nschedules, last run to the end:")
+		for _, r := range s.Runs {
+			ago := "never"
+			if !r.At.IsZero() {
+				ago = now.Sub(r.At).Round(time.Second).String() + " ago"
+			}
+			fmt.Fprintf(w, "  %-18s %s\n", r.Schedule, ago)
+		}
+	}
+	switch {
+	case s.CallsErr != nil:
+		fmt.Fprintf(w, "\npartner calls: not read (%v)\n", s.CallsErr)
+	case s.Calls != nil:
+		fmt.Fprintln(w, "\npartner calls, last hour:")
+		if len(s.Calls) == 0 {
+			fmt.Fprintln(w, "  none")
+		}
+		for _, c := range s.Calls {
+			fmt.Fprintf(w, "  %-14s %7d calls  %5d failed (%.1f%%)\n", c.Partner, c.Calls, c.Failed, c.FailedShare()*100)
+		}
 	}
 }
 

@@ -154,6 +154,11 @@ func runStatus(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if rates, err := operator.OpenCallRates(ctx, t); err != nil {
+		s.CallsErr = err
+	} else if rates != nil {
+		s.Calls, s.CallsErr = rates.LastHour(ctx, time.Now())
+	}
 	operator.PrintStatus(os.Stdout, s, time.Now())
 	return nil
 }

@@ -58,7 +58,8 @@ func (f targetFlags) target(cmd string) (operator.Target, error) {
 	if err != nil {
 		return operator.Target{}, fmt.Errorf("%s: %w, or pass --aws --table NAME for DynamoDB in AWS", cmd, err)
 	}
-	t := operator.Target{Kind: operator.Local, Table: st.OrdersTable, Endpoint: st.DynamoDB, SQSEndpoint: st.SQS, QueueURLs: st.Queues, PartnerEnv: st.PartnerEnv}
+	t := operator.Target{Kind: operator.Local, Table: st.OrdersTable, Endpoint: st.DynamoDB, SQSEndpoint: st.SQS, QueueURLs: st.Queues, PartnerEnv: st.PartnerEnv,
+		CallsFile: st.Calls}
 	if err := t.Validate(); err != nil {
 		return operator.Target{}, fmt.Errorf("%s: the local stack's state file is incomplete (restart `make local`): %w", cmd, err)
 	}
