@@ -58,10 +58,10 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) 
 	h.Log.InfoContext(ctx, "sweep", "enqueued", n)
 	res := map[string]int{"enqueued": n}
 	if h.Remap != nil {
+		// A failure here is logged and tried again by the next sweep; the backlog is still published.
 		moved, err := h.Remap.Run(ctx, lambdafn.Actor(ctx, h.Function))
 		if err != nil {
 			h.Log.ErrorContext(ctx, "re-evaluating REJECTED orders after a mapping change failed", "moved", moved, "error", err.Error())
-			return nil, err
 		}
 		if moved > 0 {
 			res["remapped"] = moved

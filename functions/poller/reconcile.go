@@ -15,7 +15,7 @@ import (
 
 // Reconciler is the daily reconciliation: the orders received in a window, compared with what each
 // configured partner holds, the disagreements logged and counted as a metric for the alarm. It
-// reports and repairs nothing by itself; `orderhub reconcile --repair` applies the safe repairs.
+// repairs nothing by itself; `orderhub reconcile --repair` applies the safe repairs.
 type Reconciler struct {
 	Orders   order.Repository
 	Partners reconcile.Partners

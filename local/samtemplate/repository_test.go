@@ -275,6 +275,20 @@ func TestTheReconciliationRunsDaily(t *testing.T) {
 	}
 }
 
+// TestScheduledFunctionsMayRecordTheirRuns: each function with a schedule overwrites its run record
+// (an UpdateItem, shared/runs) and reads records (GetItem) on the Orders table.
+func TestScheduledFunctionsMayRecordTheirRuns(t *testing.T) {
+	tmpl := load(t)
+	for _, fn := range []string{"EnqueuerFunction", "PollerFunction", "PusherFunction"} {
+		b, _ := json.Marshal(tmpl.Resources[fn].Properties["Policies"])
+		for _, action := range []string{"dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem"} {
+			if !strings.Contains(string(b), action) {
+				t.Errorf("%s may not %s", fn, action)
+			}
+		}
+	}
+}
+
 // TestEveryFailureHasAnAlarmOnTheTopic: the failures operators must hear of each have an alarm, and
 // every alarm notifies the alarm topic.
 func TestEveryFailureHasAnAlarmOnTheTopic(t *testing.T) {

@@ -36,13 +36,18 @@ func (t *callTally) writer(next io.Writer) io.Writer {
 	return &tallyWriter{t: t, next: next}
 }
 
+// tallyWriter serves every process of one function, whose outputs are copied concurrently: mu
+// keeps their bytes apart.
 type tallyWriter struct {
 	t    *callTally
 	next io.Writer
+	mu   sync.Mutex
 	buf  []byte
 }
 
 func (w *tallyWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	w.buf = append(w.buf, p...)
 	for {
 		i := bytes.IndexByte(w.buf, '\n')

@@ -40,36 +40,63 @@ type applied struct {
 	Moved       int       `json:"moved"`
 }
 
-// Run re-evaluates the REJECTED orders if the mapping changed since the last run that did, and
-// reports how many moved back to RECEIVED. Two sweeps at once both re-evaluate, harmlessly (each
-// order moves once); one of them records the mapping as applied.
+// RemapGrace is how long after a mapping change orders REJECTED since are re-evaluated too: during a
+// deploy, receivers and pollers still on the old mapping may reject orders the new one maps.
+const RemapGrace = 15 * time.Minute
+
+// Run re-evaluates the REJECTED orders if the mapping changed since the last run that did (and, for
+// RemapGrace after that, the orders rejected since), and reports how many moved back to RECEIVED.
+// An order that cannot be re-evaluated is logged and left for the next sweep: the change is recorded
+// only once every listed order was re-evaluated. Two sweeps at once both re-evaluate, harmlessly
+// (each order moves once).
 func (r *Remapper) Run(ctx context.Context, by order.Actor) (int, error) {
 	last, version, err := records.Get[applied](ctx, r.Records, recordKind, recordKey)
 	if err != nil && !errors.Is(err, records.ErrNotFound) {
 		return 0, fmt.Errorf("mapping record: %w", err)
 	}
-	if err == nil && last.Fingerprint == r.Fingerprint {
-		return 0, nil
+	now := r.Now()
+	changed := err != nil || last.Fingerprint != r.Fingerprint
+	var since time.Time // orders rejected from then on; zero: all
+	if !changed {
+		if now.Sub(last.At) >= RemapGrace {
+			return 0, nil
+		}
+		since = last.At.Add(-time.Minute)
 	}
-	rejected, err := r.Orders.NeedingWork(ctx, order.Rejected, r.Now().Add(time.Minute), r.Limit)
+	rejected, err := r.Orders.NeedingWork(ctx, order.Rejected, now.Add(time.Minute), r.Limit)
 	if err != nil {
 		return 0, err
 	}
-	moved := 0
+	moved, listed, failed := 0, 0, 0
 	for _, o := range rejected {
+		if o.UpdatedAt.Before(since) {
+			continue
+		}
+		listed++
 		ok, err := r.Intake.Reevaluate(ctx, o.ID, r.Now(), by)
 		if err != nil {
-			return moved, err
+			failed++
+			r.Log.ErrorContext(ctx, "a REJECTED order could not be re-evaluated; the next sweep tries again", "orderId", o.ID, "error", err.Error())
+			continue
 		}
 		if ok {
 			moved++
 		}
 	}
 	if len(rejected) == r.Limit {
-		r.Log.WarnContext(ctx, "more REJECTED orders than one sweep re-evaluates; run orderhub reevaluate --all", "reevaluated", len(rejected))
+		r.Log.WarnContext(ctx, "more REJECTED orders than one sweep re-evaluates; run orderhub reevaluate --all", "reevaluated", listed)
 	}
-	r.Log.InfoContext(ctx, "mapping changed: REJECTED orders re-evaluated", "fingerprint", r.Fingerprint, "reevaluated", len(rejected), "moved", moved)
-	err = r.Records.Save(ctx, recordKind, recordKey, applied{Fingerprint: r.Fingerprint, At: r.Now().UTC(), Moved: moved}, version)
+	if listed > 0 || changed {
+		r.Log.InfoContext(ctx, "REJECTED orders re-evaluated with the mapping", "fingerprint", r.Fingerprint, "changed", changed,
+			"reevaluated", listed, "moved", moved, "failed", failed)
+	}
+	if failed > 0 {
+		return moved, fmt.Errorf("%d of %d REJECTED orders could not be re-evaluated", failed, listed)
+	}
+	if !changed {
+		return moved, nil
+	}
+	err = r.Records.Save(ctx, recordKind, recordKey, applied{Fingerprint: r.Fingerprint, At: now.UTC(), Moved: moved}, version)
 	if err != nil && !errors.Is(err, records.ErrStale) {
 		return moved, fmt.Errorf("mapping record: %w", err)
 	}

@@ -90,6 +90,9 @@ func CheckPlenigo(o *order.Order, byKey map[string][]plenigo.Order) []Finding {
 		case len(got) == 1:
 			id := strconv.FormatInt(got[0].OrderID, 10)
 			switch {
+			case got[0].Status == "CANCELLED" && !inPlenigo(o.State):
+				out = append(out, Finding{OrderID: o.ID, Partner: Plenigo, Kind: WrongState,
+					Detail: fmt.Sprintf("plenigo has order %s for %s, CANCELLED; orderhub says %s", id, k, o.State)})
 			case it.PlenigoOrderID != "" && it.PlenigoOrderID != id:
 				out = append(out, Finding{OrderID: o.ID, Partner: Plenigo, Kind: WrongState,
 					Detail: fmt.Sprintf("orderhub recorded plenigo order %s for %s; plenigo has %s", it.PlenigoOrderID, k, id)})

@@ -99,7 +99,7 @@ func Live(ctx context.Context, o *order.Order, p Partners) LiveView {
 func checkPackage(o *order.Order, pkgs []plenty.Package) []Finding {
 	want := o.Subscription.PlenigoOrderID
 	t := o.Track(plentysync.Track)
-	if want == "" || t == nil || t.Facts["written"] == "" || !inPlenigo(o.State) {
+	if want == "" || t == nil || t.State != plentysync.Written || !inPlenigo(o.State) {
 		return nil
 	}
 	n := 0

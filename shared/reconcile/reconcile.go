@@ -172,6 +172,9 @@ func plenigoSince(ctx context.Context, c PlenigoReader, from time.Time, rep *Rep
 	byKey := map[string][]plenigo.Order{}
 	var after int64
 	for {
+		if nearDeadline(ctx) {
+			return nil, fmt.Errorf("plenigo's orders changed since %s did not fit in one run (%d pages read): reconcile a shorter window", from.Format(time.RFC3339), rep.Calls[Plenigo])
+		}
 		rep.Calls[Plenigo]++
 		page, err := c.OrdersPage(ctx, plenigo.OrderQuery{Since: from, StartingAfter: after, Size: plenigoPage})
 		if err != nil {
