@@ -73,6 +73,20 @@ func (s *Sim) LoseOrder(externalSystemID string) {
 	delete(s.byExternal, externalSystemID)
 }
 
+// SetOrderStatus sets the status (ACTIVE, DONE, CANCELLED) of plenigo's orders with this
+// externalSystemId, as a change in plenigo's own back office would, and reports whether there was one.
+func (s *Sim) SetOrderStatus(externalSystemID, status string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	found := false
+	for _, o := range s.orders {
+		if o.ExternalSystemID == externalSystemID {
+			o.Status, o.ChangedDate, found = status, s.now(), true
+		}
+	}
+	return found
+}
+
 // DuplicateOrder makes a second order (and subscription) for an externalSystemId plenigo already has
 // an order for, as a faulty import on plenigo's side would; it reports whether there was one to copy.
 func (s *Sim) DuplicateOrder(externalSystemID string) bool {

@@ -5,6 +5,7 @@
 package samconfig
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -33,9 +34,18 @@ func Load(path, name string) (Env, error) {
 	if p == nil {
 		return Env{}, fmt.Errorf("%s has no [%s.deploy.parameters]", path, name)
 	}
-	e := Env{Name: name, StackName: str(p["stack_name"]), Region: str(p["region"])}
+	global := table(table(table(doc, name), "global"), "parameters")
+	e := Env{Name: name, StackName: cmp.Or(str(p["stack_name"]), str(global["stack_name"])), Region: cmp.Or(str(p["region"]), str(global["region"]))}
+	overrides := str(p["parameter_overrides"])
+	if list, ok := p["parameter_overrides"].([]any); ok { // the array form: one "Key=Value" per entry
+		parts := make([]string, len(list))
+		for i, v := range list {
+			parts[i] = str(v)
+		}
+		overrides = strings.Join(parts, " ")
+	}
 	var err error
-	if e.Params, err = ParseOverrides(str(p["parameter_overrides"])); err != nil {
+	if e.Params, err = ParseOverrides(overrides); err != nil {
 		return Env{}, fmt.Errorf("%s [%s.deploy.parameters] parameter_overrides: %w", path, name, err)
 	}
 	if e.Params["Environment"] == "" {
@@ -51,9 +61,9 @@ func (e Env) OrdersTable() string { return "orderhub-" + e.Params["Environment"]
 // bare or in double quotes (with \" and \\ inside).
 func ParseOverrides(s string) (map[string]string, error) {
 	out := map[string]string{}
-	for s = strings.TrimSpace(s); s != ""; s = strings.TrimSpace(s) {
+	for s = strings.TrimSpace(s); s != ""; s = strings.TrimSpace(s) { // spaces, tabs and newlines part the pairs
 		k, rest, ok := strings.Cut(s, "=")
-		if !ok || k == "" || strings.ContainsAny(k, " \t\"") {
+		if !ok || k == "" || strings.ContainsAny(k, " \t\r\n\"") {
 			return nil, fmt.Errorf("want Key=Value at %q", s)
 		}
 		var v strings.Builder
@@ -70,7 +80,7 @@ func ParseOverrides(s string) (map[string]string, error) {
 			}
 			s = rest[i+1:]
 		} else {
-			end := strings.IndexByte(rest, ' ')
+			end := strings.IndexAny(rest, " \t\r\n")
 			if end < 0 {
 				end = len(rest)
 			}

@@ -44,6 +44,9 @@ func TestParameterOverridesAsSamWritesThem(t *testing.T) {
 	if got["Environment"] != "prod" || got["LogLevel"] != "INFO" || got["PlenigoTokenSecretArn"] != `arn:aws:secretsmanager:eu-central-1:1:secret:a b"c` {
 		t.Fatalf("%q", got)
 	}
+	if got, _ := samconfig.ParseOverrides("Environment=prod\nLogLevel=INFO\tX=\"a b\""); got["Environment"] != "prod" || got["LogLevel"] != "INFO" || got["X"] != "a b" {
+		t.Errorf("pairs parted by newlines and tabs: %q", got)
+	}
 	for _, bad := range []string{`Environment`, `A="open`, `="x"`} {
 		if _, err := samconfig.ParseOverrides(bad); err == nil {
 			t.Errorf("%s: no error", bad)
@@ -51,10 +54,15 @@ func TestParameterOverridesAsSamWritesThem(t *testing.T) {
 	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "samconfig.toml")
-	if err := os.WriteFile(path, []byte("version = 0.1\n[x.deploy.parameters]\nstack_name = \"s\"\n"), 0o600); err != nil {
+	doc := "version = 0.1\n[x.deploy.parameters]\nstack_name = \"s\"\n" +
+		"[y.global.parameters]\nregion = \"eu-west-1\"\nstack_name = \"orderhub-y\"\n[y.deploy.parameters]\nparameter_overrides = [\"Environment=y\", \"LogLevel=DEBUG\"]\n"
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := samconfig.Load(path, "x"); err == nil {
 		t.Error("an environment without the Environment parameter was accepted")
+	}
+	if y, err := samconfig.Load(path, "y"); err != nil || y.Region != "eu-west-1" || y.StackName != "orderhub-y" || y.OrdersTable() != "orderhub-y-orders" || y.Params["LogLevel"] != "DEBUG" {
+		t.Errorf("the array form and the global section: %+v, %v", y, err)
 	}
 }

@@ -20,6 +20,9 @@ func PrintReconciliation(w io.Writer, r reconcile.Report, opt reconcile.Options)
 		}
 		fmt.Fprintln(w)
 	}
+	if r.Truncated {
+		fmt.Fprintf(w, "  only the first %d orders of the window were compared: reconcile shorter windows\n", r.Orders)
+	}
 	if len(r.Findings) == 0 {
 		fmt.Fprintln(w, "orderhub and its partners agree")
 		return
@@ -32,6 +35,8 @@ func PrintReconciliation(w io.Writer, r reconcile.Report, opt reconcile.Options)
 			fmt.Fprintf(w, "  %-22s repaired: %s\n", "", f.Repair)
 		case f.Repair != "" && opt.Repair && opt.DryRun:
 			fmt.Fprintf(w, "  %-22s would repair: %s\n", "", f.Repair)
+		case f.Repair != "" && opt.Repair:
+			fmt.Fprintf(w, "  %-22s not repaired: the order moved on since it was read\n", "")
 		case f.Repair != "" && !opt.Repair:
 			fmt.Fprintf(w, "  %-22s --repair would %s\n", "", f.Repair)
 		case f.Repair == "":

@@ -64,6 +64,8 @@ type Report struct {
 	Calls    map[string]int `json:"calls"`
 	// NotCompared counts orders left out by a bound (MaxLookups), by partner.
 	NotCompared map[string]int `json:"notCompared,omitempty"`
+	// Truncated: the window held more orders than MaxOrders; the latest were not compared.
+	Truncated bool `json:"truncated,omitempty"`
 	Findings    []Finding      `json:"findings"`
 	Repaired    int            `json:"repaired"`
 }
@@ -83,11 +85,12 @@ const (
 // still waits for it, or gave up on it, is recorded as imported. Everything else is left to a person.
 func Run(ctx context.Context, orders order.Repository, p Partners, opt Options) (Report, error) {
 	rep := Report{From: opt.From.UTC(), To: opt.To.UTC(), Compared: map[string]int{}, Calls: map[string]int{}, NotCompared: map[string]int{}}
-	list, err := orders.ReceivedBetween(ctx, opt.From, opt.To, cmp.Or(opt.MaxOrders, DefaultMaxOrders))
+	maxOrders := cmp.Or(opt.MaxOrders, DefaultMaxOrders)
+	list, err := orders.ReceivedBetween(ctx, opt.From, opt.To, maxOrders)
 	if err != nil {
 		return rep, err
 	}
-	rep.Orders = len(list)
+	rep.Orders, rep.Truncated = len(list), len(list) == maxOrders
 	if len(list) == 0 {
 		return rep, nil
 	}

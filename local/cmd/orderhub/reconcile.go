@@ -14,13 +14,17 @@ import (
 	"github.com/orderhub/orderhub/shared/reconcile"
 )
 
+// inFlight is how far before now the window ends by default: an order received later may still be
+// on its way to plenigo (the poller looks an import up after 15 minutes without news).
+const inFlight = 15 * time.Minute
+
 // runReconcile compares the orders received in a window with what the partners hold.
 func runReconcile(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("reconcile", flag.ContinueOnError)
 	where := addTargetFlags(fs)
-	since := fs.Duration("since", 24*time.Hour, "the orders received in this last span")
+	since := fs.Duration("since", 24*time.Hour, "the orders received in this span, before the last quarter hour")
 	from := fs.String("from", "", "the window's start instead, RFC 3339 (with --to)")
-	to := fs.String("to", "", "the window's end, RFC 3339 (default now)")
+	to := fs.String("to", "", "the window's end, RFC 3339 (default a quarter of an hour ago: orders still on their way are left out)")
 	repair := fs.Bool("repair", false, "apply the safe repairs (an order plenigo has while orderhub waits for it or gave up on it)")
 	dry := fs.Bool("dry-run", false, "with --repair: say what would be repaired, change nothing")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
@@ -30,7 +34,7 @@ func runReconcile(ctx context.Context, args []string) error {
 	if fs.NArg() != 0 {
 		return fmt.Errorf("reconcile: unexpected %q", fs.Arg(0))
 	}
-	opt := reconcile.Options{To: time.Now(), Repair: *repair, DryRun: *dry, By: order.Actor{Function: "orderhub reconcile", RequestID: whoAmI()}}
+	opt := reconcile.Options{To: time.Now().Add(-inFlight), Repair: *repair, DryRun: *dry, By: order.Actor{Function: "orderhub reconcile", RequestID: whoAmI()}}
 	var err error
 	if *to != "" {
 		if opt.To, err = time.Parse(time.RFC3339, *to); err != nil {
