@@ -65,9 +65,9 @@ type Report struct {
 	// NotCompared counts orders left out by a bound (MaxLookups), by partner.
 	NotCompared map[string]int `json:"notCompared,omitempty"`
 	// Truncated: the window held more orders than MaxOrders; the latest were not compared.
-	Truncated bool `json:"truncated,omitempty"`
-	Findings    []Finding      `json:"findings"`
-	Repaired    int            `json:"repaired"`
+	Truncated bool      `json:"truncated,omitempty"`
+	Findings  []Finding `json:"findings"`
+	Repaired  int       `json:"repaired"`
 }
 
 // Defaults for Options' bounds.
