@@ -62,10 +62,11 @@ fuzz-store: orderhub-cmd ## the receiver's fuzz target against DynamoDB Local (F
 bench: ## receiver benchmarks (in-memory store); numbers go to docs/performance.md
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./functions/...
 
-measure: orderhub-cmd ## plenigo calls per order at 1,000 orders, and each function's cold and warm invoke times
+measure: orderhub-cmd ## plenigo calls per order at 1,000 orders, what an order costs in AWS, and each function's cold and warm invoke times
 	@for v in batched unbatched nocache; do \
 		ORDERHUB_MEASURE=$$v $(ORDERHUB) with-emulators -- $(GO) test -count=1 -timeout 20m -v -run 'TestPlenigoCallsPerOrder' ./local/pipeline || exit 1; \
 	done
+	ORDERHUB_MEASURE_COST=1 $(ORDERHUB) with-emulators -- $(GO) test -count=1 -timeout 20m -v -run 'TestCostPerOrder' ./local/pipeline
 	ORDERHUB_MEASURE=1 $(GO) test -count=1 -timeout 10m -v -run 'TestMeasureFunctions' ./local/stack
 
 lint: bin/staticcheck $(VENV)/.installed ## gofmt, go vet, staticcheck, sam validate --lint

@@ -37,6 +37,7 @@ import (
 	"github.com/orderhub/orderhub/shared/lambdafn"
 	"github.com/orderhub/orderhub/shared/loyalty"
 	"github.com/orderhub/orderhub/shared/mapping"
+	"github.com/orderhub/orderhub/shared/metrics"
 	"github.com/orderhub/orderhub/shared/order"
 	"github.com/orderhub/orderhub/shared/plenigo"
 	"github.com/orderhub/orderhub/shared/plenty"
@@ -74,6 +75,14 @@ type Options struct {
 	NoCustomerCache   bool
 	// RedeliverStream invokes the stream consumers with every batch twice, as Lambda may.
 	RedeliverStream bool
+	// Transport, when set, carries the AWS requests beneath the Counter, for a measurement
+	// (localaws.Capacity).
+	Transport http.RoundTripper
+	// MetricsNamespace, when set, gives every function a metrics sink in it, as METRICS_NAMESPACE
+	// does in AWS: their logs then carry the metric records.
+	MetricsNamespace string
+	// Invoked, when set, is told of every invocation of a function: its name and how long it took.
+	Invoked func(function string, took time.Duration)
 }
 
 // Pipeline is a running local orderhub.
@@ -112,7 +121,7 @@ func Start(ctx context.Context, o Options) (*Pipeline, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	counter := localaws.NewCounter(nil)
+	counter := localaws.NewCounter(o.Transport)
 	hc := &http.Client{Transport: counter, Timeout: 30 * time.Second}
 	p := &Pipeline{DB: localaws.DynamoDB(o.DynamoDBEndpoint, hc), SQS: localaws.SQS(o.SQSEndpoint, hc), Calls: counter}
 	res, err := localaws.CreateResources(ctx, o.Template, p.DB, p.SQS, o.Prefix)
@@ -142,7 +151,7 @@ func Start(ctx context.Context, o Options) (*Pipeline, error) {
 		return nil, err
 	}
 
-	p.receive = eventsource.InProcess("receiver", p.Receiver.Handle, timeout(o.Template, "ReceiverFunction"))
+	p.receive = o.invoker("receiver", p.Receiver.Handle, timeout(o.Template, "ReceiverFunction"))
 	streams := localaws.Streams(o.DynamoDBEndpoint, hc)
 	importStream, err := p.streamSource(o, streams, "EnqueuerFunction", "OrdersStream", p.Enqueuer.Handle, 50*time.Millisecond)
 	if err != nil {
@@ -160,9 +169,9 @@ func Start(ctx context.Context, o Options) (*Pipeline, error) {
 	p.run(runCtx, importStream.Run)
 	p.run(runCtx, loyaltyStream.Run)
 	p.run(runCtx, jobsSource.Run)
-	pollInvoke := eventsource.InProcess("poller", p.Poller.Handle, timeout(o.Template, "PollerFunction"))
-	sweepInvoke := eventsource.InProcess("enqueuer", p.Enqueuer.Handle, timeout(o.Template, "EnqueuerFunction"))
-	loyaltySweep := eventsource.InProcess("pusher", p.Pusher.Handle, timeout(o.Template, "PusherFunction"))
+	pollInvoke := o.invoker("poller", p.Poller.Handle, timeout(o.Template, "PollerFunction"))
+	sweepInvoke := o.invoker("enqueuer", p.Enqueuer.Handle, timeout(o.Template, "EnqueuerFunction"))
+	loyaltySweep := o.invoker("pusher", p.Pusher.Handle, timeout(o.Template, "PusherFunction"))
 	p.run(runCtx, every(o.PollEvery, func(ctx context.Context) { _, _ = pollInvoke(ctx, []byte(`{}`)) }))
 	p.run(runCtx, every(o.SweepEvery, func(ctx context.Context) { _, _ = sweepInvoke(ctx, []byte(`{"action":"sweep"}`)) }))
 	p.run(runCtx, every(o.SweepEvery, func(ctx context.Context) { _, _ = loyaltySweep(ctx, []byte(`{"action":"sweep"}`)) }))
@@ -174,7 +183,11 @@ func Start(ctx context.Context, o Options) (*Pipeline, error) {
 func (p *Pipeline) build(o Options, res *localaws.Resources) error {
 	table, jobs := res.Tables["OrdersTable"], res.Queues["ImportQueue"].URL
 	deps := func(fn string) lambdafn.Deps {
-		return lambdafn.Deps{Function: fn, Log: o.Log.With("function", fn), DynamoDB: p.DB, SQS: p.SQS, HTTP: p.srv.Client()}
+		d := lambdafn.Deps{Function: fn, Log: o.Log.With("function", fn), DynamoDB: p.DB, SQS: p.SQS, HTTP: p.srv.Client()}
+		if o.MetricsNamespace != "" {
+			d.Metrics = metrics.NewSink(d.Log, o.MetricsNamespace)
+		}
+		return d
 	}
 	pl := plenigo.Settings{BaseURL: p.srv.URL + plenigosim.Prefix, Token: secrets.Ref{Local: scenario.PlenigoToken}, AttemptTimeout: time.Second}
 	var err error
@@ -184,7 +197,7 @@ func (p *Pipeline) build(o Options, res *localaws.Resources) error {
 	}
 	if p.Enqueuer, err = enqueuer.New(enqueuer.Config{OrdersTable: table, ImportQueueURL: jobs,
 		ReceivedAge: 20 * time.Second, QueuedAge: 2 * time.Minute, RetryingAge: cmp.Or(o.RetryingAge, 2*time.Minute), SweepLimit: 500,
-		Mapping: o.Mapping}, deps("enqueuer")); err != nil {
+		Mapping: o.Mapping, MetricsNamespace: o.MetricsNamespace}, deps("enqueuer")); err != nil {
 		return err
 	}
 	maxItems := o.MaxItemsPerImport
@@ -235,7 +248,7 @@ func (p *Pipeline) streamSource(o Options, streams *dynamodbstreams.Client, fn, 
 	if err != nil {
 		return nil, err
 	}
-	invoke := eventsource.InProcess(fn, handle, timeout(o.Template, fn))
+	invoke := o.invoker(fn, handle, timeout(o.Template, fn))
 	if o.RedeliverStream {
 		once := invoke
 		invoke = func(ctx context.Context, payload []byte) ([]byte, error) {
@@ -256,7 +269,7 @@ func (p *Pipeline) queueSource(o Options) *eventsource.Queue {
 	q := p.Resources.Queues["ImportQueue"]
 	return &eventsource.Queue{Client: p.SQS, QueueURL: q.URL, QueueARN: q.ARN, BatchSize: samtemplate.Int(ev["BatchSize"], 10),
 		Window: time.Duration(samtemplate.Int(ev["MaximumBatchingWindowInSeconds"], 0)) * time.Second,
-		Invoke: eventsource.InProcess("worker", p.Worker.Handle, timeout(o.Template, "WorkerFunction")),
+		Invoke: o.invoker("worker", p.Worker.Handle, timeout(o.Template, "WorkerFunction")),
 		Log:    o.Log.With("source", "sqs"), Region: localaws.Region}
 }
 
@@ -412,6 +425,20 @@ func every(d time.Duration, fn func(context.Context)) func(context.Context) erro
 				fn(ctx)
 			}
 		}
+	}
+}
+
+// invoker invokes a handler in this process (eventsource.InProcess), timed for Invoked.
+func (o Options) invoker(name string, handler any, timeout time.Duration) eventsource.Invoker {
+	invoke := eventsource.InProcess(name, handler, timeout)
+	if o.Invoked == nil {
+		return invoke
+	}
+	return func(ctx context.Context, payload []byte) ([]byte, error) {
+		began := time.Now()
+		out, err := invoke(ctx, payload)
+		o.Invoked(name, time.Since(began))
+		return out, err
 	}
 }
 
