@@ -116,7 +116,7 @@ func TestCostPerOrder(t *testing.T) {
 		plentyOrders      = 20 // cleared for shipping in plentymarkets, pulled by the poller
 		returnEvery       = 20 // every 20th marketplace order is returned after its award
 	)
-	cps := &checkpoints{}
+	cps := &itemWrites{}
 	capa := localaws.NewCapacity(cps)
 	logs := &logMeter{bytes: map[string]int{}, lines: map[string]int{}, metrics: map[string]map[string]bool{}, msgs: map[string]int{}, msgN: map[string]int{}}
 	inv := &invocations{n: map[string]int{}, billedMS: map[string]float64{}}
@@ -316,19 +316,12 @@ func wait(t *testing.T, what string, fn func(context.Context) error) {
 	}
 }
 
-// DynamoDB Local reports transactional writes at 4 units per KB, to the table and to each index
-// (localaws TestCapacityOnDynamoDBLocal). DynamoDB bills a transaction's writes at 2 units per KB
-// to the table; the indexes are updated after the commit, like any write, at 1 unit per KB.
-const (
-	localTransactTableFactor = 2
-	localTransactIndexFactor = 4
-)
-
 // use is what one function did in a stretch of the run.
 type use struct {
 	requests      map[string]float64  // AWS requests by "Service.Operation"
 	units         map[unitKey]float64 // DynamoDB units as DynamoDB bills them
-	computed      float64             // of the write units: computed from item sizes (refused writes)
+	computed      float64             // of the write units: refused writes, computed from item sizes
+	localTx       float64             // DynamoDB Local's report of the transactions, for comparison
 	emptyReceives float64             // SQS ReceiveMessage answered without a message
 	invocations   float64
 	billedMS      float64 // the invocations' times, each rounded up to the millisecond
@@ -361,7 +354,7 @@ func (u *use) opWrites() map[string]float64 {
 func (u *use) by(write bool, key func(unitKey) string) map[string]float64 {
 	out := map[string]float64{}
 	for k, v := range u.units {
-		if k.write == write {
+		if k.write == write && k.op != "gzip" && k.op != "keys" {
 			out[key(k)] += v
 		}
 	}
@@ -377,6 +370,7 @@ func (u *use) add(b *use, f float64) {
 		u.units[k] += f * v
 	}
 	u.computed += f * b.computed
+	u.localTx += f * b.localTx
 	u.emptyReceives += f * b.emptyReceives
 	u.invocations += f * b.invocations
 	u.billedMS += f * b.billedMS
@@ -391,7 +385,7 @@ func (u *use) floor() {
 	for k, v := range u.units {
 		u.units[k] = max(0, v)
 	}
-	u.computed, u.emptyReceives, u.invocations = max(0, u.computed), max(0, u.emptyReceives), max(0, u.invocations)
+	u.computed, u.emptyReceives, u.invocations, u.localTx = max(0, u.computed), max(0, u.emptyReceives), max(0, u.invocations), max(0, u.localTx)
 	u.billedMS, u.logBytes, u.logLines = max(0, u.billedMS), max(0, u.logBytes), max(0, u.logLines)
 }
 
@@ -420,6 +414,7 @@ type measured struct {
 	fns        map[string]*use
 	partner    map[string]float64
 	checkpoint checkpointSaves
+	tx         txWrites
 }
 
 func newMeasured() measured { return measured{fns: map[string]*use{}, partner: map[string]float64{}} }
@@ -447,6 +442,7 @@ func (m measured) combine(o measured, f float64) measured {
 		out.partner[k] += f * v
 	}
 	out.checkpoint = m.checkpoint.plus(o.checkpoint.scale(f))
+	out.tx = m.tx.plus(o.tx, f)
 	return out
 }
 
@@ -461,7 +457,7 @@ func (m measured) only(fn string) measured {
 	for k, v := range m.partner {
 		out.partner[k] = v
 	}
-	out.checkpoint = m.checkpoint
+	out.checkpoint, out.tx = m.checkpoint, m.tx
 	return out
 }
 
@@ -480,10 +476,19 @@ func (m measured) without(fn string, idle measured) measured {
 	return out
 }
 
-func measure(c *localaws.Capacity, inv *invocations, logs *logMeter, cps *checkpoints, p *pipeline.Pipeline) measured {
+func measure(c *localaws.Capacity, inv *invocations, logs *logMeter, cps *itemWrites, p *pipeline.Pipeline) measured {
 	m := newMeasured()
 	cps.mu.Lock()
-	m.checkpoint = cps.checkpointSaves
+	m.checkpoint, m.tx = cps.checkpoint, cps.tx
+	for fn, u := range cps.byFn {
+		x := m.get(fn)
+		x.units[unitKey{true, "TransactWriteItems", "table"}] += u.table
+		x.units[unitKey{true, "TransactWriteItems", "work"}] += u.work
+		x.units[unitKey{true, "TransactWriteItems", "received"}] += u.received
+		x.units[unitKey{true, "gzip", "table"}] += u.tableGz
+		x.units[unitKey{true, "gzip", "work"}] += u.workGz
+		x.units[unitKey{true, "keys", "work"}] += u.workKeys
+	}
 	cps.mu.Unlock()
 	m.partner["plenigo"] = float64(p.Sim.TotalCalls())
 	m.partner["BonifiQ"] = float64(p.Bonifiq.Counter().TotalCalls())
@@ -504,11 +509,8 @@ func measure(c *localaws.Capacity, inv *invocations, logs *logMeter, cps *checkp
 				continue
 			}
 			if k.Op == "TransactWriteItems" && !k.Computed {
-				if k.Index == "" {
-					v /= localTransactTableFactor
-				} else {
-					v /= localTransactIndexFactor
-				}
+				x.localTx += v // replaced by the units computed from the items (itemWrites)
+				continue
 			}
 			x.units[unitKey{true, k.Op, where}] += v
 			if k.Computed {
@@ -833,6 +835,24 @@ func costReport(tmpl *samtemplate.Template, perOrder measured, r runs, logs *log
 	out = append(out, "", fmt.Sprintf("Partner calls per order (simulators' counters, idle polls' calls taken out): %s. Each 100 ms a partner takes to answer adds %s $ per million orders of Lambda duration (256 MB).",
 		strings.Join(partners, ", "), f2(calls*0.1*0.25*prices.LambdaArmGBSecond*1e6)))
 	out = append(out, fmt.Sprintf("HTTP API access log line: %.0f bytes (computed from the template's format with sample values).", access))
+	tx := perOrder.tx
+	var gzTable, gzWork, keysWork, localTx, txTable, txIndex float64
+	for _, u := range perOrder.fns {
+		gzTable += u.units[unitKey{true, "gzip", "table"}]
+		gzWork += u.units[unitKey{true, "gzip", "work"}]
+		keysWork += u.units[unitKey{true, "keys", "work"}]
+		txTable += u.units[unitKey{true, "TransactWriteItems", "table"}]
+		txIndex += u.units[unitKey{true, "TransactWriteItems", "work"}] + u.units[unitKey{true, "TransactWriteItems", "received"}]
+		localTx += u.localTx
+	}
+	saving := txTable - gzTable + u0(perOrder, "work") - gzWork
+	out = append(out, fmt.Sprintf("Transactions per order, computed from the items: table %s units (the order item %s writes, %s units; history entries %s, %s units; track items %s, %s units; %s deletes, %s units), indexes %s units; DynamoDB Local reported %s for them. "+
+		"If the indexes were written at the transactional rate too: %s units more. "+
+		"With the order's document gzip-compressed, the same writes would cost %s on the table and %s on the work index (now %s and %s): %s write units less per order, %s $ per million orders.",
+		f2(txTable), f2(tx.orders), f2(tx.orderUnits), f2(tx.history), f2(tx.historyUnits), f2(tx.tracks), f2(tx.trackUnits), f2(tx.deletes), f2(tx.deleteUnits), f2(txIndex), f2(localTx),
+		f2(txIndex), f2(gzTable), f2(gzWork), f2(txTable), f2(u0(perOrder, "work")), f2(saving), f2(saving*prices.DynamoWriteUnitPerMillion)))
+	out = append(out, fmt.Sprintf("With the work index KEYS_ONLY instead of ALL, its writes would cost %s units per order (%s less, %s $ per million orders), and every reader of the index would fetch the items it lists.",
+		f2(keysWork), f2(u0(perOrder, "work")-keysWork), f2((u0(perOrder, "work")-keysWork)*prices.DynamoWriteUnitPerMillion)))
 	cp := r.checkpoint
 	if cp.saves > 0 {
 		out = append(out, fmt.Sprintf("Import log checkpoint: in the flow %.0f saves, %.0f bytes on average, %.0f bytes per import remembered, %s write units per order (not counted per order); after the flow, %s saves per poll of %.0f bytes until the next import; at %d orders a month, %.0f imports in the 2-minute overlap: %.0f write units per poll, counted in the fixed writes.",
@@ -858,9 +878,15 @@ func costReport(tmpl *samtemplate.Template, perOrder measured, r runs, logs *log
 	for _, m := range msgs[:min(8, len(msgs))] {
 		top = append(top, fmt.Sprintf("%s %.0f %% (%d bytes a line)", strings.ReplaceAll(m.key, "\t", " «")+"»", 100*float64(m.b)/float64(total), m.b/max(1, logs.msgN[m.key])))
 	}
-	byMetric := map[string]int{}
+	byMetric := map[string]int{} // by name and dimension names
 	for k := range logs.metrics {
-		byMetric[strings.Fields(k)[1]]++
+		name := strings.Fields(k)[1]
+		dims := k[strings.IndexByte(k, '{')+1 : len(k)-1]
+		var names []string
+		for _, d := range strings.Split(dims, ",") {
+			names = append(names, strings.SplitN(d, "=", 2)[0])
+		}
+		byMetric[name+" {"+strings.Join(names, ",")+"}"]++
 	}
 	logs.mu.Unlock()
 	var mparts []string
@@ -1020,39 +1046,215 @@ func (c checkpointSaves) steadyUnits(n float64) float64 {
 	return localaws.WriteUnits(int(math.Ceil(base + n*perEntry)))
 }
 
-// checkpoints watches the requests for the import log's checkpoint (its record key is
-// "CHECKPOINT#" and the checkpoint's name) on their way to DynamoDB.
-type checkpoints struct {
-	mu sync.Mutex
-	checkpointSaves
+// txWrites are the table's share of the successful transactions' writes, by item, computed from
+// the items' sizes at the transactional rate (2 units per KB begun); orderGzip is what the order
+// items' writes would cost with their document gzip-compressed.
+type txWrites struct {
+	orders, orderUnits, orderGzip float64
+	history, historyUnits         float64
+	tracks, trackUnits            float64
+	deletes, deleteUnits          float64
 }
 
-func (c *checkpoints) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Header.Get("X-Amz-Target") == "DynamoDB_20120810.PutItem" && r.GetBody != nil {
-		if body, err := r.GetBody(); err == nil {
-			b, _ := io.ReadAll(body)
-			body.Close()
-			var in struct{ Item map[string]json.RawMessage }
-			_ = json.Unmarshal(b, &in)
-			var pk, doc struct{ S string }
-			_ = json.Unmarshal(in.Item["pk"], &pk)
-			if pk.S == "CHECKPOINT#"+importing.CheckpointImportLog {
-				_ = json.Unmarshal(in.Item["doc"], &doc)
-				var cp struct {
-					Applied map[string]json.RawMessage `json:"applied"`
+func (w txWrites) plus(o txWrites, f float64) txWrites {
+	return txWrites{w.orders + f*o.orders, w.orderUnits + f*o.orderUnits, w.orderGzip + f*o.orderGzip,
+		w.history + f*o.history, w.historyUnits + f*o.historyUnits, w.tracks + f*o.tracks, w.trackUnits + f*o.trackUnits,
+		w.deletes + f*o.deletes, w.deleteUnits + f*o.deleteUnits}
+}
+
+// txUnits are a function's transactions' write units computed by DynamoDB's published rules, on
+// the table and on each index, and (Gz) with the order's document gzip-compressed.
+type txUnits struct{ table, work, received, tableGz, workGz, workKeys float64 }
+
+// shadow is what the table holds of an item, as far as the cost of writing it again goes.
+type shadow struct {
+	size, gzSize  int
+	work          string // workState and workSince: the work index's key; empty outside it
+	received      string // receivedDay and receivedAt: the received index's key
+	receivedBytes int    // the received index's item: the table's and the index's keys
+	workKeyBytes  int    // the work index's item were it KEYS_ONLY
+}
+
+func shadowOf(item map[string]json.RawMessage) shadow {
+	sh := shadow{size: localaws.ItemSize(item)}
+	sh.gzSize = sh.size
+	if attrS(item["sk"]) == dynamostore.SKOrder {
+		doc := attrS(item["doc"])
+		var zb bytes.Buffer
+		zw := gzip.NewWriter(&zb)
+		_, _ = zw.Write([]byte(doc))
+		_ = zw.Close()
+		sh.gzSize = sh.size - len(doc) + zb.Len()
+	}
+	if ws, ok := item["workState"]; ok {
+		sh.work = string(ws) + string(item["workSince"])
+		sh.workKeyBytes = localaws.ItemSize(map[string]json.RawMessage{"pk": item["pk"], "sk": item["sk"], "workState": ws, "workSince": item["workSince"]})
+	}
+	if rd, ok := item["receivedDay"]; ok {
+		sh.received = string(rd) + string(item["receivedAt"])
+		sh.receivedBytes = localaws.ItemSize(map[string]json.RawMessage{"pk": item["pk"], "sk": item["sk"], "receivedDay": rd, "receivedAt": item["receivedAt"]})
+	}
+	return sh
+}
+
+// indexUnits is what an index is written when an item goes from old to new (nil: absent), by the
+// published rules: a put when the item comes in, a delete when it goes, both when its key changes,
+// and an update of the projected item otherwise (KEYS_ONLY: nothing, the keys being the same).
+func indexUnits(old, new *shadow, key func(*shadow) string, size func(*shadow) int, keysOnly bool) float64 {
+	in := func(s *shadow) bool { return s != nil && key(s) != "" }
+	wu := func(s *shadow) float64 { return localaws.WriteUnits(size(s)) }
+	switch {
+	case in(old) && in(new) && key(old) != key(new):
+		return wu(old) + wu(new)
+	case in(old) && in(new):
+		if keysOnly {
+			return 0
+		}
+		return max(wu(old), wu(new))
+	case in(old):
+		return wu(old)
+	case in(new):
+		return wu(new)
+	}
+	return 0
+}
+
+// itemWrites watches the writes on their way to DynamoDB: the import log's checkpoint (its record
+// key is "CHECKPOINT#" and the checkpoint's name), and the items of each transaction that succeeds,
+// whose units it computes by DynamoDB's published rules from what it saw of each item before
+// (every item of an order is written in transactions, all seen here from the empty table on):
+// 2 units per KB of the larger of the old and the new item, and of a deleted item, on the table;
+// on the indexes, which DynamoDB updates after the commit, 1 unit per KB as for any write.
+type itemWrites struct {
+	mu         sync.Mutex
+	checkpoint checkpointSaves
+	tx         txWrites
+	byFn       map[string]*txUnits
+	items      map[string]shadow
+}
+
+func (c *itemWrites) RoundTrip(r *http.Request) (*http.Response, error) {
+	var body []byte
+	target := r.Header.Get("X-Amz-Target")
+	if (target == "DynamoDB_20120810.PutItem" || target == "DynamoDB_20120810.TransactWriteItems") && r.GetBody != nil {
+		if rc, err := r.GetBody(); err == nil {
+			body, _ = io.ReadAll(rc)
+			rc.Close()
+		}
+	}
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if body == nil {
+		return resp, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch target {
+	case "DynamoDB_20120810.PutItem":
+		var in struct{ Item map[string]json.RawMessage }
+		_ = json.Unmarshal(body, &in)
+		if attrS(in.Item["pk"]) == "CHECKPOINT#"+importing.CheckpointImportLog {
+			var cp struct {
+				Applied map[string]json.RawMessage `json:"applied"`
+			}
+			_ = json.Unmarshal([]byte(attrS(in.Item["doc"])), &cp)
+			raw, _ := json.Marshal(cp.Applied)
+			size := localaws.ItemSize(in.Item)
+			c.checkpoint = c.checkpoint.plus(checkpointSaves{1, localaws.WriteUnits(size), float64(size), float64(len(cp.Applied)), float64(len(raw))})
+		}
+	case "DynamoDB_20120810.TransactWriteItems":
+		if err != nil || resp.StatusCode != http.StatusOK {
+			break
+		}
+		var in struct {
+			TransactItems []struct {
+				Put    *struct{ Item map[string]json.RawMessage }
+				Delete *struct{ Key map[string]json.RawMessage }
+			}
+		}
+		_ = json.Unmarshal(body, &in)
+		if c.items == nil {
+			c.items, c.byFn = map[string]shadow{}, map[string]*txUnits{}
+		}
+		fn := fnName(localaws.LabelOf(r.Context()))
+		u := c.byFn[fn]
+		if u == nil {
+			u = &txUnits{}
+			c.byFn[fn] = u
+		}
+		workKey := func(s *shadow) string { return s.work }
+		recvKey := func(s *shadow) string { return s.received }
+		size := func(s *shadow) int { return s.size }
+		gzSize := func(s *shadow) int { return s.gzSize }
+		recvSize := func(s *shadow) int { return s.receivedBytes }
+		for _, it := range in.TransactItems {
+			var key map[string]json.RawMessage
+			var next *shadow
+			switch {
+			case it.Put != nil:
+				key = it.Put.Item
+				sh := shadowOf(it.Put.Item)
+				next = &sh
+			case it.Delete != nil:
+				key = it.Delete.Key
+			default:
+				continue
+			}
+			k := attrS(key["pk"]) + "\x00" + attrS(key["sk"])
+			var prev *shadow
+			if old, ok := c.items[k]; ok {
+				prev = &old
+			}
+			table := func(sz func(*shadow) int) float64 {
+				n := 0
+				for _, s := range []*shadow{prev, next} {
+					if s != nil {
+						n = max(n, sz(s))
+					}
 				}
-				_ = json.Unmarshal([]byte(doc.S), &cp)
-				raw, _ := json.Marshal(cp.Applied)
-				size := localaws.ItemSize(in.Item)
-				c.mu.Lock()
-				c.saves++
-				c.units += localaws.WriteUnits(size)
-				c.bytes += float64(size)
-				c.entries += float64(len(cp.Applied))
-				c.entryBytes += float64(len(raw))
-				c.mu.Unlock()
+				return 2 * localaws.WriteUnits(n)
+			}
+			u.table += table(size)
+			u.tableGz += table(gzSize)
+			u.work += indexUnits(prev, next, workKey, size, false)
+			u.workGz += indexUnits(prev, next, workKey, gzSize, false)
+			u.workKeys += indexUnits(prev, next, workKey, func(s *shadow) int { return s.workKeyBytes }, true)
+			u.received += indexUnits(prev, next, recvKey, recvSize, true)
+			switch sk := attrS(key["sk"]); {
+			case next == nil:
+				c.tx.deletes++
+				c.tx.deleteUnits += table(size)
+			case sk == dynamostore.SKOrder:
+				c.tx.orders++
+				c.tx.orderUnits += table(size)
+				c.tx.orderGzip += table(gzSize)
+			case strings.HasPrefix(sk, dynamostore.HistoryPrefix):
+				c.tx.history++
+				c.tx.historyUnits += table(size)
+			case strings.HasPrefix(sk, dynamostore.TrackPrefix):
+				c.tx.tracks++
+				c.tx.trackUnits += table(size)
+			}
+			if next == nil {
+				delete(c.items, k)
+			} else {
+				c.items[k] = *next
 			}
 		}
 	}
-	return http.DefaultTransport.RoundTrip(r)
+	return resp, err
+}
+
+func attrS(raw json.RawMessage) string {
+	var v struct{ S string }
+	_ = json.Unmarshal(raw, &v)
+	return v.S
+}
+
+// u0 is the transactions' units on the work index, per order.
+func u0(m measured, where string) float64 {
+	n := 0.0
+	for _, u := range m.fns {
+		n += u.units[unitKey{true, "TransactWriteItems", where}]
+	}
+	return n
 }
