@@ -226,7 +226,7 @@ func (s *Store) writes(o *order.Order, known int, before map[order.TrackName]ord
 		AttrSK:      &types.AttributeValueMemberS{Value: SKOrder},
 		AttrState:   &types.AttributeValueMemberS{Value: string(o.State)},
 		AttrVersion: num(o.Version),
-		AttrDoc:     &types.AttributeValueMemberS{Value: string(doc)},
+		AttrDoc:     compressed(doc),
 	}
 	receivedKeys(o, item)
 	if o.State.NeedsWork() {
@@ -284,7 +284,11 @@ func HistoryKey(seq int) string { return fmt.Sprintf("%s%06d", HistoryPrefix, se
 
 func decodeOrder(item map[string]types.AttributeValue) (*order.Order, error) {
 	var o order.Order
-	if err := json.Unmarshal([]byte(str(item[AttrDoc])), &o); err != nil {
+	doc, err := document(item[AttrDoc])
+	if err != nil {
+		return nil, fmt.Errorf("decode order %s: %w", str(item[AttrPK]), err)
+	}
+	if err := json.Unmarshal(doc, &o); err != nil {
 		return nil, fmt.Errorf("decode order %s: %w", str(item[AttrPK]), err)
 	}
 	v, err := strconv.Atoi(numStr(item[AttrVersion]))

@@ -64,12 +64,12 @@ func TrackChanges(records []events.DynamoDBEventRecord, name order.TrackName) []
 // Order decodes the order as the change left it (without history). Only stream views with new
 // images carry it.
 func (c Change) Order() (*order.Order, error) {
-	doc := attr(c.newImage, AttrDoc)
-	if doc == "" {
-		return nil, fmt.Errorf("stream record of order %s carries no document", c.OrderID)
+	doc, err := streamDocument(c.newImage)
+	if err != nil {
+		return nil, fmt.Errorf("stream record of order %s: %w", c.OrderID, err)
 	}
 	var o order.Order
-	if err := json.Unmarshal([]byte(doc), &o); err != nil {
+	if err := json.Unmarshal(doc, &o); err != nil {
 		return nil, fmt.Errorf("decode order %s from the stream: %w", c.OrderID, err)
 	}
 	return &o, nil
