@@ -275,6 +275,14 @@ func TestTheReconciliationRunsDaily(t *testing.T) {
 	}
 }
 
+// TestTheLogLevelKeepsTheMetrics: the metrics are INFO log lines, so no level above INFO is offered.
+func TestTheLogLevelKeepsTheMetrics(t *testing.T) {
+	levels, _ := load(t).Parameters["LogLevel"]["AllowedValues"].([]any)
+	if fmt.Sprint(levels) != "[DEBUG INFO]" {
+		t.Errorf("LogLevel allows %v; a level above INFO would drop the metric lines", levels)
+	}
+}
+
 // TestScheduledFunctionsMayRecordTheirRuns: each function with a schedule overwrites its run record
 // (an UpdateItem, shared/runs) and reads records (GetItem) on the Orders table.
 func TestScheduledFunctionsMayRecordTheirRuns(t *testing.T) {
