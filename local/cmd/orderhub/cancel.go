@@ -23,13 +23,9 @@ func runCancel(ctx context.Context, args []string) error {
 	if fs.NArg() != 1 || *reason == "" {
 		return errors.New("cancel: give one order id and --reason")
 	}
-	t, err := where.target("cancel")
+	_, store, err := where.open(ctx, "cancel")
 	if err != nil {
 		return err
-	}
-	store, err := operator.Open(ctx, t)
-	if err != nil {
-		return fmt.Errorf("cancel: %w", err)
 	}
 	_, err = operator.Cancel(ctx, os.Stdout, store, fs.Arg(0), *reason, nil)
 	return err
@@ -66,13 +62,9 @@ func runReturn(ctx context.Context, args []string) error {
 	if fs.NArg() != 1 || *id == "" {
 		return errors.New("return: give one order id and --id")
 	}
-	t, err := where.target("return")
+	_, store, err := where.open(ctx, "return")
 	if err != nil {
 		return err
-	}
-	store, err := operator.Open(ctx, t)
-	if err != nil {
-		return fmt.Errorf("return: %w", err)
 	}
 	return operator.Return(ctx, os.Stdout, store, fs.Arg(0), order.Return{ID: *id, Items: items}, nil)
 }

@@ -51,13 +51,9 @@ func runFailed(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	t, err := where.target("failed")
+	_, store, err := where.open(ctx, "failed")
 	if err != nil {
 		return err
-	}
-	store, err := operator.Open(ctx, t)
-	if err != nil {
-		return fmt.Errorf("failed: %w", err)
 	}
 	needs, err := operator.Failed(ctx, store, sel.selection(fs.Args()), time.Now())
 	if err != nil {
@@ -91,17 +87,13 @@ func runReplay(ctx context.Context, args []string) error {
 	if len(s.IDs) == 0 && len(s.States) == 0 && s.Source == "" && s.Reason == "" && s.Since == 0 {
 		return errors.New("replay: give order ids, or choose with --state, --source, --reason or --since")
 	}
-	t, err := where.target("replay")
-	if err != nil {
-		return err
-	}
 	m, err := loadMapping(mappingFile)
 	if err != nil {
 		return err
 	}
-	store, err := operator.Open(ctx, t)
+	t, store, err := where.open(ctx, "replay")
 	if err != nil {
-		return fmt.Errorf("replay: %w", err)
+		return err
 	}
 	needs, err := operator.Failed(ctx, store, s, time.Now())
 	if err != nil {
@@ -137,13 +129,9 @@ func runStatus(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	t, err := where.target("status")
+	t, store, err := where.open(ctx, "status")
 	if err != nil {
 		return err
-	}
-	store, err := operator.Open(ctx, t)
-	if err != nil {
-		return fmt.Errorf("status: %w", err)
 	}
 	dl, err := operator.OpenDeadLetters(ctx, t)
 	if err != nil {

@@ -50,13 +50,9 @@ func runReconcile(ctx context.Context, args []string) error {
 	if !opt.From.Before(opt.To) {
 		return errors.New("reconcile: the window's start is not before its end")
 	}
-	t, err := where.target("reconcile")
+	t, store, err := where.open(ctx, "reconcile")
 	if err != nil {
 		return err
-	}
-	store, err := operator.Open(ctx, t)
-	if err != nil {
-		return fmt.Errorf("reconcile: %w", err)
 	}
 	partners, err := operator.OpenPartners(ctx, t, store)
 	if err != nil {

@@ -27,17 +27,13 @@ func runReevaluate(ctx context.Context, args []string) error {
 	if !*all && fs.NArg() == 0 {
 		return errors.New("reevaluate: give order ids, or --all for every REJECTED order")
 	}
-	t, err := where.target("reevaluate")
-	if err != nil {
-		return err
-	}
 	m, err := loadMapping(mappingFile)
 	if err != nil {
 		return err
 	}
-	store, err := operator.Open(ctx, t)
+	t, store, err := where.open(ctx, "reevaluate")
 	if err != nil {
-		return fmt.Errorf("reevaluate: %w", err)
+		return err
 	}
 	fmt.Fprintf(os.Stderr, "orderhub: re-evaluating in %s with %s\n", t, *mappingFile)
 	_, err = operator.Reevaluate(ctx, os.Stdout, &intake.Service{Orders: store, Mapping: m}, store, fs.Args(), *all, nil)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -13,6 +14,7 @@ import (
 	"github.com/orderhub/orderhub/local/samtemplate"
 	"github.com/orderhub/orderhub/local/stack"
 	"github.com/orderhub/orderhub/shared/operator"
+	"github.com/orderhub/orderhub/shared/store/dynamostore"
 )
 
 // targetFlags are the flags that say where the Orders table is, for the operator commands.
@@ -64,6 +66,19 @@ func (f targetFlags) target(cmd string) (operator.Target, error) {
 		return operator.Target{}, fmt.Errorf("%s: the local stack's state file is incomplete (restart `make local`): %w", cmd, err)
 	}
 	return t, nil
+}
+
+// open builds the target and opens its Orders table, for command cmd (named in errors).
+func (f targetFlags) open(ctx context.Context, cmd string) (operator.Target, *dynamostore.Store, error) {
+	t, err := f.target(cmd)
+	if err != nil {
+		return t, nil, err
+	}
+	store, err := operator.Open(ctx, t)
+	if err != nil {
+		return t, nil, fmt.Errorf("%s: %w", cmd, err)
+	}
+	return t, store, nil
 }
 
 // runningStack reads what a running `orderhub local` wrote about itself.

@@ -23,13 +23,9 @@ func runTrace(ctx context.Context, args []string) error {
 	if fs.NArg() != 1 {
 		return errors.New("trace: give one order id, e.g. orderhub trace mkt-221")
 	}
-	t, err := where.target("trace")
+	t, store, err := where.open(ctx, "trace")
 	if err != nil {
 		return err
-	}
-	store, err := operator.Open(ctx, t)
-	if err != nil {
-		return fmt.Errorf("trace: %w", err)
 	}
 	o, err := store.Get(ctx, fs.Arg(0))
 	if err != nil {
