@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/orderhub/orderhub/shared/backoff"
@@ -78,7 +79,7 @@ func (c *Caller) Do(ctx context.Context, req Request, classify Classify) (Answer
 			return ans, err
 		}
 		wait := c.Backoff.Delay(attempt)
-		if ra := retryAfter(ans.Header.Get("Retry-After"), time.Now()); ra > wait {
+		if ra := RetryAfter(ans.Header.Get("Retry-After"), time.Now()); ra > wait {
 			wait = min(ra, max(c.Backoff.Cap, wait))
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait+c.Reserve {
@@ -147,8 +148,9 @@ func (c *Caller) exchange(hc *http.Client, req *http.Request, op string) (Answer
 	return ans, nil
 }
 
-// retryAfter reads a Retry-After header: seconds, or an HTTP date.
-func retryAfter(h string, now time.Time) time.Duration {
+// RetryAfter reads a Retry-After header's value: seconds, or an HTTP date; 0 without one.
+func RetryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
 	if h == "" {
 		return 0
 	}

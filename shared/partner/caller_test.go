@@ -170,7 +170,7 @@ func TestRetryAfterHeaderForms(t *testing.T) {
 	now := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
 	for h, want := range map[string]time.Duration{"": 0, "3": 3 * time.Second, "x": 0, "-1": 0,
 		now.Add(90 * time.Second).Format(http.TimeFormat): 90 * time.Second, now.Add(-time.Hour).Format(http.TimeFormat): 0} {
-		if got := retryAfter(h, now); got != want {
+		if got := RetryAfter(h, now); got != want {
 			t.Errorf("Retry-After %q = %s, want %s", h, got, want)
 		}
 	}

@@ -196,7 +196,7 @@ func isJSON(a partner.Answer) bool {
 func answerError(op, route string, a partner.Answer) *Error {
 	e := &Error{Op: op, Route: route, Status: a.Status}
 	if a.Status == http.StatusTooManyRequests {
-		e.RetryAfter = retryAfter(a.Header, time.Now())
+		e.RetryAfter = partner.RetryAfter(a.Header.Get("Retry-After"), time.Now())
 	}
 	if a.Status >= 300 && a.Status < 400 {
 		e.Redirect = a.Header.Get("Location")

@@ -357,7 +357,7 @@ func (f *flight) observe(ctx context.Context, a partner.Answer) {
 	if a.Status != http.StatusTooManyRequests {
 		return
 	}
-	wait, from := retryAfter(a.Header, now), "Retry-After"
+	wait, from := partner.RetryAfter(a.Header.Get("Retry-After"), now), "Retry-After"
 	if wait <= 0 {
 		wait, from = callsReset(a.Header, now), "Calls-Reset"
 	}
@@ -384,21 +384,6 @@ func headerInt(h http.Header, name string) (int, bool) {
 	}
 	n, err := intPart(v)
 	return n, err == nil
-}
-
-// retryAfter reads Retry-After: seconds, or an HTTP date.
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0)
-	}
-	return 0
 }
 
 // callsReset reads the latest of the -Calls-Reset timestamps (unix seconds, or a date).
