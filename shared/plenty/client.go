@@ -147,6 +147,25 @@ func (c *Client) SearchOrders(ctx context.Context, q SearchQuery) (OrderPage, er
 	return p, err
 }
 
+// EachOrder reads every page of a search with search (Client.SearchOrders, or what stands in for
+// it) and calls each for every order, stopping at the last page or at each's first error.
+func EachOrder(ctx context.Context, search func(context.Context, SearchQuery) (OrderPage, error), q SearchQuery, each func(Order) error) error {
+	for q.Page = 1; ; q.Page++ {
+		page, err := search(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, o := range page.Entries {
+			if err := each(o); err != nil {
+				return err
+			}
+		}
+		if page.IsLastPage || len(page.Entries) == 0 {
+			return nil
+		}
+	}
+}
+
 // GetOrder returns an order with the relations named (With values of SearchQuery); an unknown
 // order is a NotFound error.
 func (c *Client) GetOrder(ctx context.Context, id int, with ...string) (Order, error) {

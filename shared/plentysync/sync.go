@@ -122,20 +122,7 @@ func (s *Sync) search(ctx context.Context, q plenty.SearchQuery, each func(plent
 	if q.ItemsPerPage == 0 {
 		q.ItemsPerPage = 50
 	}
-	for q.Page = 1; ; q.Page++ {
-		page, err := s.Plenty.SearchOrders(ctx, q)
-		if err != nil {
-			return err
-		}
-		for _, p := range page.Entries {
-			if err := each(p); err != nil {
-				return err
-			}
-		}
-		if page.IsLastPage || len(page.Entries) == 0 {
-			return nil
-		}
-	}
+	return plenty.EachOrder(ctx, s.Plenty.SearchOrders, q, each)
 }
 
 // pull stores every order in the intake status as an order of its own, with its hand-over write

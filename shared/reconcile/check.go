@@ -59,13 +59,10 @@ func inPlenigo(s order.State) bool {
 	return false
 }
 
-// confirmable: orderhub waits for plenigo, or gave up on it; plenigo's own order settles it.
-func confirmable(s order.State) bool {
-	switch s {
-	case order.Queued, order.Retrying, order.ImportSubmitted, order.ImportFailed:
-		return true
-	}
-	return false
+// confirmable: orderhub waits for plenigo's confirmation, or gave up on the import; plenigo's own
+// order settles it.
+func confirmable(o *order.Order) bool {
+	return o.AwaitsConfirmation() || o.State == order.ImportFailed
 }
 
 // CheckPlenigo compares o with plenigo's orders by import key (every key of o looked up).
@@ -96,7 +93,7 @@ func CheckPlenigo(o *order.Order, byKey map[string][]plenigo.Order) []Finding {
 			case it.PlenigoOrderID != "" && it.PlenigoOrderID != id:
 				out = append(out, Finding{OrderID: o.ID, Partner: Plenigo, Kind: WrongState,
 					Detail: fmt.Sprintf("orderhub recorded plenigo order %s for %s; plenigo has %s", it.PlenigoOrderID, k, id)})
-			case it.PlenigoOrderID == "" && confirmable(o.State):
+			case it.PlenigoOrderID == "" && confirmable(o):
 				found[k] = id
 			case it.PlenigoOrderID == "" && !inPlenigo(o.State):
 				out = append(out, Finding{OrderID: o.ID, Partner: Plenigo, Kind: WrongState,

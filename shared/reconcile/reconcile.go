@@ -196,19 +196,15 @@ func plenigoSince(ctx context.Context, c PlenigoReader, from time.Time, rep *Rep
 // plentySince reads every plentymarkets order changed since from.
 func plentySince(ctx context.Context, c PlentyReader, from time.Time, rep *Report) (map[int]plenty.Order, error) {
 	byID := map[int]plenty.Order{}
-	for n := 1; ; n++ {
+	search := func(ctx context.Context, q plenty.SearchQuery) (plenty.OrderPage, error) {
 		rep.Calls[Plenty]++
-		page, err := c.SearchOrders(ctx, plenty.SearchQuery{UpdatedSince: from, Page: n, ItemsPerPage: plentyPage})
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range page.Entries {
-			byID[o.ID] = o
-		}
-		if page.IsLastPage || len(page.Entries) == 0 {
-			return byID, nil
-		}
+		return c.SearchOrders(ctx, q)
 	}
+	err := plenty.EachOrder(ctx, search, plenty.SearchQuery{UpdatedSince: from, ItemsPerPage: plentyPage}, func(o plenty.Order) error {
+		byID[o.ID] = o
+		return nil
+	})
+	return byID, err
 }
 
 // bonifiqOrder looks one order up; found is false when BonifiQ does not have it.
@@ -228,7 +224,7 @@ func repair(ctx context.Context, orders order.Repository, f *Finding, by order.A
 	changed := false
 	_, err := orders.Update(ctx, f.OrderID, func(o *order.Order) error {
 		changed = false
-		if !confirmable(o.State) {
+		if !confirmable(o) {
 			return order.ErrNoChange // moved on since it was read
 		}
 		ids := make([]string, 0, len(f.found))
