@@ -73,7 +73,7 @@ func (r *Remapper) Run(ctx context.Context, by order.Actor) (int, error) {
 			continue
 		}
 		listed++
-		ok, err := r.Intake.Reevaluate(ctx, o.ID, r.Now(), by)
+		ok, err := r.Intake.Reevaluate(ctx, o.ID, now, by)
 		if err != nil {
 			failed++
 			r.Log.ErrorContext(ctx, "a REJECTED order could not be re-evaluated; the next sweep tries again", "orderId", o.ID, "error", err.Error())

@@ -86,10 +86,17 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*order.Order) err
 
 // NeedingWork implements order.Repository.
 func (s *Store) NeedingWork(_ context.Context, st order.State, before time.Time, limit int) ([]*order.Order, error) {
+	return s.list(func(o *order.Order) bool { return o.State == st && st.NeedsWork() && o.UpdatedAt.Before(before) },
+		func(o *order.Order) time.Time { return o.UpdatedAt }, limit), nil
+}
+
+// list copies the orders match chooses, without their history, ordered by the time at gives (then
+// by id), at most limit of them (0: all).
+func (s *Store) list(match func(*order.Order) bool, at func(*order.Order) time.Time, limit int) []*order.Order {
 	s.mu.RLock()
 	var out []*order.Order
 	for _, o := range s.orders {
-		if o.State == st && st.NeedsWork() && o.UpdatedAt.Before(before) {
+		if match(o) {
 			c := o.Clone()
 			c.History = nil
 			out = append(out, c)
@@ -97,15 +104,15 @@ func (s *Store) NeedingWork(_ context.Context, st order.State, before time.Time,
 	}
 	s.mu.RUnlock()
 	sort.Slice(out, func(i, j int) bool {
-		if !out[i].UpdatedAt.Equal(out[j].UpdatedAt) {
-			return out[i].UpdatedAt.Before(out[j].UpdatedAt)
+		if a, b := at(out[i]), at(out[j]); !a.Equal(b) {
+			return a.Before(b)
 		}
 		return out[i].ID < out[j].ID
 	})
 	if limit > 0 && len(out) > limit {
 		out = out[:limit]
 	}
-	return out, nil
+	return out
 }
 
 // TracksNeedingWork implements order.Repository.
