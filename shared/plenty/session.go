@@ -58,6 +58,9 @@ type session struct {
 	rec         SessionRecord
 	renewAfter  time.Time // no renewal attempt before this, after one failed while the token was valid
 	renewSerial sync.Mutex
+	// refused is the last token plentymarkets refused: never taken up again, from the store or from
+	// a sibling goroutine that read it before it was dropped.
+	refused string
 }
 
 func (s *session) get() SessionRecord {
@@ -69,7 +72,17 @@ func (s *session) get() SessionRecord {
 func (s *session) set(r SessionRecord) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if r.AccessToken != "" && r.AccessToken == s.refused {
+		return
+	}
 	s.rec = r
+}
+
+// isRefused reports whether tok is the token plentymarkets last refused.
+func (s *session) isRefused(tok string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return tok != "" && tok == s.refused
 }
 
 // fresh reports whether r can be used without renewing it.
@@ -119,6 +132,8 @@ func (c *Client) token(ctx context.Context, op string) (string, error) {
 			return warm.AccessToken, nil // renew later; the store is down now
 		}
 		return "", &Error{Op: op, Err: fmt.Errorf("read the shared session: %w", err), unsent: true}
+	case c.session.isRefused(rec.AccessToken):
+		rec = SessionRecord{} // the store still holds what plentymarkets refused: log in anew
 	}
 	if c.fresh(rec, now) {
 		c.session.set(rec)
@@ -254,6 +269,7 @@ func (c *Client) invalidate(ctx context.Context, failed string) {
 	if c.session.rec.AccessToken == failed {
 		c.session.rec = SessionRecord{}
 	}
+	c.session.refused = failed
 	c.session.renewAfter = time.Time{}
 	c.session.mu.Unlock()
 	user, _, err := c.credentials(ctx)
