@@ -33,6 +33,7 @@ func TestReconcileFindsWhatPlenigoDisagreesOn(t *testing.T) {
 	receive(t, p, scenario.MarketplacePurchase(9710, "rec-failed@example.com", "1339", "1", time.Now()))
 	ids = append(ids, "mkt-9710")
 	got := settle(t, p, ids, 60*time.Second)
+	waitLoyalty(t, p, ids[:6], 30*time.Second) // the six awards are in BonifiQ before it is compared
 	failed := got["mkt-9710"]
 	if failed.State != order.ImportFailed {
 		t.Fatalf("mkt-9710: %s, want IMPORT_FAILED", failed.State)
