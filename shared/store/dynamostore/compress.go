@@ -2,7 +2,9 @@ package dynamostore
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
+	_ "embed"
 	"fmt"
 	"io"
 	"sync"
@@ -11,42 +13,66 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// The order item keeps its document gzip-compressed, as a binary attribute: an order of about
-// 1.5 KB becomes about 0.8 KB, so the item, rewritten at every step of the order's life and copied
-// into the work index while it waits, fits in one write unit of 1 KB instead of two (docs/decisions.md,
-// "The order document is stored compressed"). History entries, track index items and records stay
-// text: they are small, and a person reading the table sees them as they are. Items written as text
-// before are read as they are.
+// The order item keeps the order's document and its whole history in one binary attribute: the
+// tag byte formatDict, then DEFLATE with the preset dictionary dictionary-1.txt over the document,
+// a newline and the history as a JSON array. The dictionary holds the field names and orderhub's
+// own words (states, functions, partners, operations, reasons) with every value that names a
+// person, an order or a merchant left empty, so an order with eight history entries takes about
+// 640 bytes instead of about 3.7 KB as text. Each step of the order's life is then one write of one
+// unit, where the document alone, gzip-compressed, already filled most of one and every history
+// entry was an item of its own (docs/decisions.md, "An order is one item").
+//
+// The dictionary can never change: an order written with it can only be read with it. A new one
+// gets a new tag. Items of the earlier forms are still read: a gzip-compressed document (the
+// gzip header's first byte, 0x1f) or a text one, each with its history in items of their own.
 
-// gzips keeps compressors for reuse: a new one allocates several hundred KB.
-var gzips = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+const formatDict byte = 1
 
-// compressed is doc as the order item's binary attribute.
-func compressed(doc []byte) types.AttributeValue {
+//go:embed dictionary-1.txt
+var dictionary []byte
+
+var (
+	deflaters = sync.Pool{New: func() any {
+		w, err := flate.NewWriterDict(nil, flate.BestCompression, dictionary)
+		if err != nil {
+			panic(err) // only for an invalid level
+		}
+		return w
+	}}
+	inflaters = sync.Pool{New: func() any { return flate.NewReaderDict(bytes.NewReader(nil), dictionary) }}
+)
+
+// packed is an order's document and history as the order item's binary attribute.
+func packed(doc, history []byte) types.AttributeValue {
 	var b bytes.Buffer
-	b.Grow(len(doc)/2 + 64)
-	w := gzips.Get().(*gzip.Writer)
+	b.Grow((len(doc)+len(history))/4 + 64)
+	b.WriteByte(formatDict)
+	w := deflaters.Get().(*flate.Writer)
 	w.Reset(&b)
-	_, _ = w.Write(doc) // writes to a bytes.Buffer do not fail
+	// Writes to a bytes.Buffer do not fail.
+	_, _ = w.Write(doc)
+	_, _ = w.Write([]byte{'\n'})
+	_, _ = w.Write(history)
 	_ = w.Close()
-	gzips.Put(w)
+	deflaters.Put(w)
 	return &types.AttributeValueMemberB{Value: b.Bytes()}
 }
 
-// document reads the order item's document, compressed (B) or as text (S, items written before).
-func document(v types.AttributeValue) ([]byte, error) {
+// unpack reads the order item's attribute: the document, and the history when the item holds it
+// (nil for the earlier forms, whose history is in items of its own).
+func unpack(v types.AttributeValue) (doc, history []byte, err error) {
 	switch d := v.(type) {
 	case *types.AttributeValueMemberS:
-		return []byte(d.Value), nil
+		return []byte(d.Value), nil, nil
 	case *types.AttributeValueMemberB:
-		return gunzip(d.Value)
+		return unpackBytes(d.Value)
 	case nil:
-		return nil, fmt.Errorf("no document")
+		return nil, nil, fmt.Errorf("no document")
 	}
-	return nil, fmt.Errorf("document of type %T", v)
+	return nil, nil, fmt.Errorf("document of type %T", v)
 }
 
-// streamDocument is document for a stream record's image.
+// streamDocument is the document of a stream record's image.
 func streamDocument(img map[string]events.DynamoDBAttributeValue) ([]byte, error) {
 	v, ok := img[AttrDoc]
 	if !ok {
@@ -56,9 +82,35 @@ func streamDocument(img map[string]events.DynamoDBAttributeValue) ([]byte, error
 	case events.DataTypeString:
 		return []byte(v.String()), nil
 	case events.DataTypeBinary:
-		return gunzip(v.Binary())
+		doc, _, err := unpackBytes(v.Binary())
+		return doc, err
 	}
 	return nil, fmt.Errorf("document of stream type %v", v.DataType())
+}
+
+func unpackBytes(b []byte) (doc, history []byte, err error) {
+	switch {
+	case len(b) > 0 && b[0] == formatDict:
+		r := inflaters.Get().(io.ReadCloser)
+		defer inflaters.Put(r)
+		if err := r.(flate.Resetter).Reset(bytes.NewReader(b[1:]), dictionary); err != nil {
+			return nil, nil, fmt.Errorf("packed order: %w", err)
+		}
+		all, err := io.ReadAll(r)
+		if err != nil {
+			return nil, nil, fmt.Errorf("packed order: %w", err)
+		}
+		// The document is compact JSON, so its first newline is the separator.
+		doc, history, ok := bytes.Cut(all, []byte{'\n'})
+		if !ok {
+			return nil, nil, fmt.Errorf("packed order: no history")
+		}
+		return doc, history, nil
+	case len(b) > 1 && b[0] == 0x1f && b[1] == 0x8b:
+		doc, err := gunzip(b)
+		return doc, nil, err
+	}
+	return nil, nil, fmt.Errorf("packed order: unknown format")
 }
 
 func gunzip(b []byte) ([]byte, error) {

@@ -1,5 +1,5 @@
 // Package dynamostore is the DynamoDB order.Repository: one table, an order and its history in one
-// partition, conditional creates, optimistic updates, and a sparse index of orders that need work.
+// item, conditional creates, optimistic updates, and a sparse index of orders that need work.
 package dynamostore
 
 import (
@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -21,16 +22,18 @@ import (
 // The table's shape; template.yaml declares the same names and a test holds the two together.
 const (
 	AttrPK        = "pk"        // order id
-	AttrSK        = "sk"        // SKOrder, or HistoryPrefix + seq
+	AttrSK        = "sk"        // SKOrder, TrackPrefix + track, or (written before) HistoryPrefix + seq
 	AttrState     = "state"     // top-level so stream filters can see it
 	AttrVersion   = "version"   // optimistic concurrency
-	AttrDoc       = "doc"       // the order (or history entry) as JSON
+	AttrDoc       = "doc"       // the order and its history, packed (compress.go); a track's or record's JSON
 	AttrWorkState = "workState" // set only while the state needs work: the sparse index's key
 	AttrWorkSince = "workSince" // last change, RFC 3339 with fixed nanoseconds: the index's sort key
 	AttrExpiresAt = "expiresAt" // TTL, epoch seconds: leases, and every item of an order with RetainUntil
 	IndexWork     = "work"
 
-	SKOrder       = "ORDER"
+	SKOrder = "ORDER"
+	// HistoryPrefix + seq is the sort key of a history entry in an item of its own, as orders kept
+	// their history before it moved into the order item. Such entries are still read.
 	HistoryPrefix = "H#"
 	// TrackPrefix + track name is the sort key of a waiting track's index item (tracks.go).
 	TrackPrefix = "TRACK#"
@@ -41,6 +44,10 @@ const maxAttempts = 10
 
 // maxTransactItems is DynamoDB's limit on items in one transaction.
 const maxTransactItems = 100
+
+// maxPacked bounds the order item's packed document and history, under DynamoDB's 400 KB per item.
+// An order's history would need tens of thousands of entries to reach it.
+const maxPacked = 380 << 10
 
 // Store is an order.Repository on one DynamoDB table.
 type Store struct {
@@ -54,23 +61,23 @@ type Store struct {
 // New returns a store on table. The client is built once by the caller (in main, at init).
 func New(db *dynamodb.Client, table string) *Store { return &Store{db: db, table: table} }
 
-// Create writes the order item and its history in one transaction, conditional on the order not
-// existing: one durable write per order.
+// Create writes the order item, with its history, conditional on the order not existing: one
+// durable write per order, a transaction only when a track's index item goes with it.
 func (s *Store) Create(ctx context.Context, o *order.Order) error {
 	o.Version = 1
-	items, err := s.writes(o, 0, nil, nil)
+	w, err := s.writes(o, []byte("[]"), 0, nil, nil)
 	if err != nil {
 		return err
 	}
 	for attempt := 0; ; attempt++ {
-		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		switch reason := cancellation(err); {
+		err = s.write(ctx, w)
+		switch {
 		case err == nil:
 			s.committed(ctx, o, 0)
 			return nil
-		case reason == "ConditionalCheckFailed":
+		case refused(err):
 			return order.ErrExists
-		case reason == "TransactionConflict" && attempt < maxAttempts:
+		case cancellation(err) == "TransactionConflict" && attempt < maxAttempts:
 			if err := backoff.Sleep(ctx, retries.Delay(attempt+1)); err != nil {
 				return err
 			}
@@ -80,7 +87,8 @@ func (s *Store) Create(ctx context.Context, o *order.Order) error {
 	}
 }
 
-// Get reads the order and its history with one paginated, strongly consistent Query.
+// Get reads the order and its history with one paginated, strongly consistent Query of its
+// partition, which also holds history entries written as items of their own before.
 func (s *Store) Get(ctx context.Context, id string) (*order.Order, error) {
 	var o *order.Order
 	var history []order.Event
@@ -100,7 +108,7 @@ func (s *Store) Get(ctx context.Context, id string) (*order.Order, error) {
 			sk := str(item[AttrSK])
 			switch {
 			case sk == SKOrder:
-				if o, err = decodeOrder(item); err != nil {
+				if o, err = decodeOrder(item, true); err != nil {
 					return nil, fmt.Errorf("get order %s: %w", id, err)
 				}
 			case len(sk) > len(HistoryPrefix) && sk[:len(HistoryPrefix)] == HistoryPrefix:
@@ -115,12 +123,33 @@ func (s *Store) Get(ctx context.Context, id string) (*order.Order, error) {
 	if o == nil {
 		return nil, order.ErrNotFound
 	}
-	o.History = history
+	if len(history) > 0 {
+		o.History = merged(history, o.History)
+	}
 	return o, nil
 }
 
-// Update implements order.Repository with a version condition on the order item; new history
-// entries go in the same transaction, so a state and its history never disagree.
+// merged is the history of an order written before its history moved into the order item: the
+// entries of their own items and those of the order item, in order, each once.
+func merged(own, inItem []order.Event) []order.Event {
+	bySeq := make(map[int]order.Event, len(own)+len(inItem))
+	for _, e := range own {
+		bySeq[e.Seq] = e
+	}
+	for _, e := range inItem {
+		bySeq[e.Seq] = e
+	}
+	out := make([]order.Event, 0, len(bySeq))
+	for _, e := range bySeq {
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b order.Event) int { return a.Seq - b.Seq })
+	return out
+}
+
+// Update implements order.Repository with a version condition on the order item, which holds the
+// history too, so a state and its history never disagree. The entries read are written back as
+// they were read: the store appends, and nothing rewrites.
 func (s *Store) Update(ctx context.Context, id string, fn func(*order.Order) error) (*order.Order, error) {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		o, err := s.Get(ctx, id)
@@ -128,6 +157,10 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*order.Order) err
 			return nil, err
 		}
 		seen, known, tracks := o.Version, len(o.History), trackSnapshot(o)
+		history, err := historyJSON(o.History)
+		if err != nil {
+			return nil, fmt.Errorf("encode history of order %s: %w", id, err)
+		}
 		if err := fn(o); err != nil {
 			if errors.Is(err, order.ErrNoChange) {
 				return o, nil
@@ -135,21 +168,16 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*order.Order) err
 			return nil, err
 		}
 		o.Version = seen + 1
-		cond := &types.Put{
-			ConditionExpression:       aws.String("#v = :seen"),
-			ExpressionAttributeNames:  map[string]string{"#v": AttrVersion},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":seen": num(seen)},
-		}
-		items, err := s.writes(o, known, tracks, cond)
+		w, err := s.writes(o, history, known, tracks, &seen)
 		if err != nil {
 			return nil, err
 		}
-		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		switch reason := cancellation(err); {
+		err = s.write(ctx, w)
+		switch {
 		case err == nil:
 			s.committed(ctx, o, known)
 			return o, nil
-		case reason == "ConditionalCheckFailed" || reason == "TransactionConflict":
+		case refused(err) || cancellation(err) == "TransactionConflict":
 			if err := backoff.Sleep(ctx, retries.Delay(attempt+1)); err != nil {
 				return nil, err
 			}
@@ -192,7 +220,7 @@ func (s *Store) NeedingWork(ctx context.Context, st order.State, before time.Tim
 			return nil, fmt.Errorf("orders needing work in %s: %w", st, err)
 		}
 		for _, item := range page.Items {
-			o, err := decodeOrder(item)
+			o, err := decodeOrder(item, false)
 			if err != nil {
 				return nil, err
 			}
@@ -205,72 +233,107 @@ func (s *Store) NeedingWork(ctx context.Context, st order.State, before time.Tim
 	return out, nil
 }
 
-// writes builds the transaction for an order, its history entries from index known on, and the
-// index items of the tracks that changed since before. cond, when set, carries the order item's
-// condition; without it the order must not exist yet.
-func (s *Store) writes(o *order.Order, known int, before map[order.TrackName]order.Track, cond *types.Put) ([]types.TransactWriteItem, error) {
+// write is what stores one step of an order: the order item's put, alone or, when tracks' index
+// items change with it, in a transaction with them.
+type write struct {
+	put   *types.Put
+	items []types.TransactWriteItem // nil for a put alone
+}
+
+// writes builds the write of an order, whose history was history (JSON, as read) before the entries
+// from index known on were added, with the index items of the tracks that changed since before.
+// seen, when set, is the version the order item must still have; without it the order must not
+// exist yet.
+func (s *Store) writes(o *order.Order, history []byte, known int, before map[order.TrackName]order.Track, seen *int) (write, error) {
 	fresh := o.History[known:]
 	trackItems, err := s.trackWrites(o, before)
 	if err != nil {
-		return nil, err
+		return write{}, err
 	}
-	if len(fresh)+len(trackItems)+1 > maxTransactItems {
-		return nil, fmt.Errorf("order %s: %d history entries in one write, at most %d", o.ID, len(fresh), maxTransactItems-1-len(trackItems))
+	if len(trackItems)+1 > maxTransactItems {
+		return write{}, fmt.Errorf("order %s: %d tracks changed in one write, at most %d", o.ID, len(trackItems), maxTransactItems-1)
 	}
 	doc, err := o.Document()
 	if err != nil {
-		return nil, err
+		return write{}, err
+	}
+	if len(fresh) > 0 {
+		add, err := historyJSON(fresh)
+		if err != nil {
+			return write{}, fmt.Errorf("encode history of order %s: %w", o.ID, err)
+		}
+		if len(history) > 2 { // "[...]" + ",..." : the entries read stay as they were read
+			history = slices.Concat(history[:len(history)-1], []byte{','}, add[1:])
+		} else {
+			history = add
+		}
+	}
+	packedDoc := packed(doc, history)
+	if n := len(packedDoc.(*types.AttributeValueMemberB).Value); n > maxPacked {
+		return write{}, fmt.Errorf("order %s: document and %d history entries take %d bytes packed, more than an item holds", o.ID, len(o.History), n)
 	}
 	item := map[string]types.AttributeValue{
 		AttrPK:      &types.AttributeValueMemberS{Value: o.ID},
 		AttrSK:      &types.AttributeValueMemberS{Value: SKOrder},
 		AttrState:   &types.AttributeValueMemberS{Value: string(o.State)},
 		AttrVersion: num(o.Version),
-		AttrDoc:     compressed(doc),
+		AttrDoc:     packedDoc,
 	}
 	receivedKeys(o, item)
 	if o.State.NeedsWork() {
 		item[AttrWorkState] = &types.AttributeValueMemberS{Value: string(o.State)}
 		item[AttrWorkSince] = &types.AttributeValueMemberS{Value: sortableTime(o.UpdatedAt)}
 	}
-	retain := retention(o)
-	retain(item)
+	retention(o)(item)
 	put := &types.Put{TableName: &s.table, Item: item}
-	if cond != nil {
-		put.ConditionExpression = cond.ConditionExpression
-		put.ExpressionAttributeNames = cond.ExpressionAttributeNames
-		put.ExpressionAttributeValues = cond.ExpressionAttributeValues
+	if seen != nil {
+		put.ConditionExpression = aws.String("#v = :seen")
+		put.ExpressionAttributeNames = map[string]string{"#v": AttrVersion}
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":seen": num(*seen)}
 	} else {
 		put.ConditionExpression = aws.String("attribute_not_exists(#pk)")
 		put.ExpressionAttributeNames = map[string]string{"#pk": AttrPK}
 	}
-	items := make([]types.TransactWriteItem, 0, len(fresh)+len(trackItems)+1)
-	items = append(items, types.TransactWriteItem{Put: put})
-	items = append(items, trackItems...)
-	for _, e := range fresh {
-		ev, err := json.Marshal(e)
-		if err != nil {
-			return nil, fmt.Errorf("encode history of order %s: %w", o.ID, err)
-		}
-		h := map[string]types.AttributeValue{
-			AttrPK:  &types.AttributeValueMemberS{Value: o.ID},
-			AttrSK:  &types.AttributeValueMemberS{Value: HistoryKey(e.Seq)},
-			AttrDoc: &types.AttributeValueMemberS{Value: string(ev)},
-		}
-		retain(h)
-		items = append(items, types.TransactWriteItem{Put: &types.Put{
-			TableName:                &s.table,
-			Item:                     h,
-			ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
-			ExpressionAttributeNames: map[string]string{"#pk": AttrPK},
-		}})
+	w := write{put: put}
+	if len(trackItems) > 0 {
+		w.items = append([]types.TransactWriteItem{{Put: put}}, trackItems...)
 	}
-	return items, nil
+	return w, nil
+}
+
+// historyJSON is entries as a JSON array, "[]" for none.
+func historyJSON(entries []order.Event) ([]byte, error) {
+	if len(entries) == 0 {
+		return []byte("[]"), nil
+	}
+	return json.Marshal(entries)
+}
+
+// write sends w: one conditional PutItem, or one transaction.
+func (s *Store) write(ctx context.Context, w write) error {
+	if w.items != nil {
+		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: w.items})
+		return err
+	}
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                 w.put.TableName,
+		Item:                      w.put.Item,
+		ConditionExpression:       w.put.ConditionExpression,
+		ExpressionAttributeNames:  w.put.ExpressionAttributeNames,
+		ExpressionAttributeValues: w.put.ExpressionAttributeValues,
+	})
+	return err
+}
+
+// refused tells whether err is the order item's condition failing, alone or in a transaction.
+func refused(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf) || cancellation(err) == "ConditionalCheckFailed"
 }
 
 // retention returns what marks an item of the order for DynamoDB's TTL deletion at the order's
-// RetainUntil: the order item, every history entry and every track index item carry the same
-// time, so the order goes as a whole. Without RetainUntil it marks nothing.
+// RetainUntil: the order item and every track index item carry the same time, so the order goes as
+// a whole. Without RetainUntil it marks nothing.
 func retention(o *order.Order) func(map[string]types.AttributeValue) {
 	if o.RetainUntil.IsZero() {
 		return func(map[string]types.AttributeValue) {}
@@ -279,17 +342,24 @@ func retention(o *order.Order) func(map[string]types.AttributeValue) {
 	return func(item map[string]types.AttributeValue) { item[AttrExpiresAt] = at }
 }
 
-// HistoryKey is the sort key of history entry seq; zero-padded so entries sort in order.
+// HistoryKey is the sort key of history entry seq in an item of its own, as written before;
+// zero-padded so entries sort in order.
 func HistoryKey(seq int) string { return fmt.Sprintf("%s%06d", HistoryPrefix, seq) }
 
-func decodeOrder(item map[string]types.AttributeValue) (*order.Order, error) {
+// decodeOrder reads an order item, with the history it holds when withHistory is set.
+func decodeOrder(item map[string]types.AttributeValue, withHistory bool) (*order.Order, error) {
 	var o order.Order
-	doc, err := document(item[AttrDoc])
+	doc, history, err := unpack(item[AttrDoc])
 	if err != nil {
 		return nil, fmt.Errorf("decode order %s: %w", str(item[AttrPK]), err)
 	}
 	if err := json.Unmarshal(doc, &o); err != nil {
 		return nil, fmt.Errorf("decode order %s: %w", str(item[AttrPK]), err)
+	}
+	if withHistory && history != nil {
+		if err := json.Unmarshal(history, &o.History); err != nil {
+			return nil, fmt.Errorf("decode order %s: history: %w", str(item[AttrPK]), err)
+		}
 	}
 	v, err := strconv.Atoi(numStr(item[AttrVersion]))
 	if err != nil {

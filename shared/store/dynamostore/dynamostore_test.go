@@ -23,7 +23,8 @@ func TestContract(t *testing.T) {
 	})
 }
 
-// TestCreateIsOneRequest holds the receiver's promise: one durable write per accepted purchase.
+// TestCreateIsOneRequest holds the receiver's promise: one durable write per accepted purchase, a
+// PutItem, since the order's history is in its item.
 func TestCreateIsOneRequest(t *testing.T) {
 	db, table, calls := localaws.TestTable(t, "OrdersTable")
 	s := dynamostore.New(db, table)
@@ -37,8 +38,44 @@ func TestCreateIsOneRequest(t *testing.T) {
 	if err := s.Create(t.Context(), o); err != nil {
 		t.Fatal(err)
 	}
-	if calls.Total() != 1 || calls.Count("TransactWriteItems") != 1 {
-		t.Fatalf("Create made %d requests (%d TransactWriteItems), want exactly 1", calls.Total(), calls.Count("TransactWriteItems"))
+	if calls.Total() != 1 || calls.Count("PutItem") != 1 {
+		t.Fatalf("Create made %d requests (%d PutItem), want exactly 1", calls.Total(), calls.Count("PutItem"))
+	}
+}
+
+// TestAStepIsOnePutUnlessATrackWaits: a step that changes no track's index item is one Query and
+// one conditional PutItem; one that starts a track waiting writes its index item with the order in
+// one transaction, and so does the step that ends the wait.
+func TestAStepIsOnePutUnlessATrackWaits(t *testing.T) {
+	db, table, calls := localaws.TestTable(t, "OrdersTable")
+	s := dynamostore.New(db, table)
+	ctx := t.Context()
+	o, _ := order.New(order.SourceMarketplace, "steps", storetestTime, order.Actor{Function: "test"})
+	if err := s.Create(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	due := order.NewMachine("steps-test", []order.TrackState{"DUE"}, map[order.TrackState]order.TrackFacts{"DUE": {NeedsWork: true, Next: []order.TrackState{"DONE"}}, "DONE": {}})
+	steps := []struct {
+		name    string
+		fn      func(o *order.Order) error
+		put, tx int
+	}{
+		{"a move", func(o *order.Order) error { return o.MoveTo(order.Queued, order.Change{At: storetestTime.Add(time.Second)}) }, 1, 0},
+		{"a track starts waiting", func(o *order.Order) error { return o.MoveTrack(due, "DUE", order.Change{At: storetestTime.Add(2 * time.Second)}) }, 0, 1},
+		{"the track is done", func(o *order.Order) error { return o.MoveTrack(due, "DONE", order.Change{At: storetestTime.Add(3 * time.Second)}) }, 0, 1},
+	}
+	for _, st := range steps {
+		calls.Reset()
+		if _, err := s.Update(ctx, o.ID, st.fn); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if calls.Count("PutItem") != st.put || calls.Count("TransactWriteItems") != st.tx || calls.Total() != 1+st.put+st.tx {
+			t.Errorf("%s: %d requests, %d PutItem, %d TransactWriteItems; want a Query, %d and %d", st.name, calls.Total(), calls.Count("PutItem"), calls.Count("TransactWriteItems"), st.put, st.tx)
+		}
+	}
+	got, err := s.Get(ctx, o.ID)
+	if err != nil || len(got.History) != 4 || got.Tracks["steps-test"].State != "DONE" {
+		t.Fatalf("read back %+v, %v", got, err)
 	}
 }
 
@@ -49,8 +86,8 @@ func TestRecordsContract(t *testing.T) {
 	})
 }
 
-// TestRetainedOrdersExpireAsAWhole: an order with RetainUntil marks its order item, every history
-// entry and its waiting track's index item for the table's TTL at that time, also when another
+// TestRetainedOrdersExpireAsAWhole: an order with RetainUntil marks its order item (with its
+// history) and its waiting track's index item for the table's TTL at that time, also when another
 // writer (who knows no retention) adds to it later; an order without it marks nothing.
 func TestRetainedOrdersExpireAsAWhole(t *testing.T) {
 	db, table, _ := localaws.TestTable(t, "OrdersTable")
@@ -90,8 +127,8 @@ func TestRetainedOrdersExpireAsAWhole(t *testing.T) {
 				t.Errorf("%s %s: expiresAt %v, want %s", id, sk, got, want)
 			}
 		}
-		if id == retained.ID && len(out.Items) != 5 { // the order, three history entries, the track's item
-			t.Errorf("%s has %d items, want 5", id, len(out.Items))
+		if id == retained.ID && len(out.Items) != 2 { // the order, with its history, and the track's item
+			t.Errorf("%s has %d items, want 2", id, len(out.Items))
 		}
 	}
 }
