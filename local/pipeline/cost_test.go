@@ -2,7 +2,6 @@ package pipeline_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -284,11 +283,11 @@ func TestCostPerOrder(t *testing.T) {
 	t.Logf("%.0f orders (%d marketplace, %d dealer, %d plentymarkets; %d purchases delivered, %d of them repeats; %d returned) settled in %.1f s; %.0f polls in the flow, %.0f idle polls measured",
 		orders, len(mkt), dealerBatches*dealerPerBatch, plentyOrders, purchasesDelivered, repeats, len(returned), settledIn.Seconds(), flow.get("poller").invocations, polls)
 
-	// Invariants: one conditional write per delivered purchase and one read per repeat, by the
+	// Invariants: one conditional PutItem per delivered purchase and one read per repeat, by the
 	// receiver; the received index written once per order (keys only, keyed at create).
 	recv := flow.get("receiver")
-	if n := recv.requests["DynamoDB.TransactWriteItems"]; n != float64(purchasesDelivered) {
-		t.Errorf("receiver: %.0f TransactWriteItems for %d purchases delivered", n, purchasesDelivered)
+	if n, tx := recv.requests["DynamoDB.PutItem"], recv.requests["DynamoDB.TransactWriteItems"]; n != float64(purchasesDelivered) || tx != 0 {
+		t.Errorf("receiver: %.0f PutItem and %.0f TransactWriteItems for %d purchases delivered", n, tx, purchasesDelivered)
 	}
 	if n := recv.requests["DynamoDB.Query"]; n != float64(repeats) {
 		t.Errorf("receiver: %.0f reads for %d repeated purchases", n, repeats)
@@ -354,7 +353,7 @@ func (u *use) opWrites() map[string]float64 {
 func (u *use) by(write bool, key func(unitKey) string) map[string]float64 {
 	out := map[string]float64{}
 	for k, v := range u.units {
-		if k.write == write && k.op != "gzip" && k.op != "keys" {
+		if k.write == write && k.op != "keys" {
 			out[key(k)] += v
 		}
 	}
@@ -485,8 +484,6 @@ func measure(c *localaws.Capacity, inv *invocations, logs *logMeter, cps *itemWr
 		x.units[unitKey{true, "TransactWriteItems", "table"}] += u.table
 		x.units[unitKey{true, "TransactWriteItems", "work"}] += u.work
 		x.units[unitKey{true, "TransactWriteItems", "received"}] += u.received
-		x.units[unitKey{true, "gzip", "table"}] += u.tableGz
-		x.units[unitKey{true, "gzip", "work"}] += u.workGz
 		x.units[unitKey{true, "keys", "work"}] += u.workKeys
 	}
 	cps.mu.Unlock()
@@ -836,27 +833,24 @@ func costReport(tmpl *samtemplate.Template, perOrder measured, r runs, logs *log
 		strings.Join(partners, ", "), f2(calls*0.1*0.25*prices.LambdaArmGBSecond*1e6)))
 	out = append(out, fmt.Sprintf("HTTP API access log line: %.0f bytes (computed from the template's format with sample values).", access))
 	tx := perOrder.tx
-	var gzTable, gzWork, keysWork, localTx, txTable, txIndex float64
+	var keysWork, localTx, txTable, txIndex float64
 	for _, u := range perOrder.fns {
-		gzTable += u.units[unitKey{true, "gzip", "table"}]
-		gzWork += u.units[unitKey{true, "gzip", "work"}]
 		keysWork += u.units[unitKey{true, "keys", "work"}]
 		txTable += u.units[unitKey{true, "TransactWriteItems", "table"}]
 		txIndex += u.units[unitKey{true, "TransactWriteItems", "work"}] + u.units[unitKey{true, "TransactWriteItems", "received"}]
 		localTx += u.localTx
 	}
-	saving := txTable - gzTable + u0(perOrder, "work") - gzWork
-	line := fmt.Sprintf("Transactions per order, computed from the items: table %s units (the order item %s writes, %s units; history entries %s, %s units; track items %s, %s units; %s deletes, %s units), indexes %s units; DynamoDB Local reported %s for them. "+
-		"If the indexes were written at the transactional rate too: %s units more.",
-		f2(txTable), f2(tx.orders), f2(tx.orderUnits), f2(tx.history), f2(tx.historyUnits), f2(tx.tracks), f2(tx.trackUnits), f2(tx.deletes), f2(tx.deleteUnits), f2(txIndex), f2(localTx),
-		f2(txIndex))
-	if saving > 0.005 { // documents stored as text: what compressing them would save
-		line += fmt.Sprintf(" With the order's document gzip-compressed, the same writes would cost %s on the table and %s on the work index (now %s and %s): %s write units less per order, %s $ per million orders.",
-			f2(gzTable), f2(gzWork), f2(txTable), f2(u0(perOrder, "work")), f2(saving), f2(saving*prices.DynamoWriteUnitPerMillion))
+	work := 0.0
+	for _, u := range perOrder.fns {
+		work += u.writes()["work"]
 	}
-	out = append(out, line)
-	out = append(out, fmt.Sprintf("With the work index KEYS_ONLY instead of ALL, its writes would cost %s units per order (%s less, %s $ per million orders), and every reader of the index would fetch the items it lists.",
-		f2(keysWork), f2(u0(perOrder, "work")-keysWork), f2((u0(perOrder, "work")-keysWork)*prices.DynamoWriteUnitPerMillion)))
+	out = append(out, fmt.Sprintf("Order item puts per order: %s (%s write units on the table by the published rule: 1 per KB of the larger of the old and the new item). "+
+		"Transactions per order, computed from the items: table %s units (the order item %s writes, %s units; track items %s, %s units; %s deletes, %s units), indexes %s units; DynamoDB Local reported %s for them. "+
+		"If the indexes were written at the transactional rate too: %s units more.",
+		f2(tx.puts), f2(tx.putUnits), f2(txTable), f2(tx.orders), f2(tx.orderUnits), f2(tx.tracks), f2(tx.trackUnits), f2(tx.deletes), f2(tx.deleteUnits), f2(txIndex), f2(localTx),
+		f2(txIndex)))
+	out = append(out, fmt.Sprintf("The work index's writes: %s units per order. KEYS_ONLY instead of ALL, they would be %s (%s less, %s $ per million orders), and every reader of the index would fetch the items it lists.",
+		f2(work), f2(keysWork), f2(work-keysWork), f2((work-keysWork)*prices.DynamoWriteUnitPerMillion)))
 	cp := r.checkpoint
 	if cp.saves > 0 {
 		out = append(out, fmt.Sprintf("Import log checkpoint: in the flow %.0f saves, %.0f bytes on average, %.0f bytes per import remembered, %s write units per order (not counted per order); after the flow, %s saves per poll of %.0f bytes until the next import; at %d orders a month, %.0f imports in the 2-minute overlap: %.0f write units per poll, counted in the fixed writes.",
@@ -948,7 +942,7 @@ func storageReport(t *testing.T, endpoint, table string, orders float64) []strin
 			t.Fatal(err)
 		}
 	}
-	var tableBytes, workBytes, receivedBytes, docs, docBytes, gzBytes, orderItemBytes, gzItemUnits float64
+	var tableBytes, workBytes, receivedBytes, docs, docBytes, orderItemBytes, itemUnits float64
 	kinds := map[string][2]float64{} // items and bytes by kind
 	for _, body := range pages.bodies {
 		var out struct{ Items []map[string]json.RawMessage }
@@ -972,25 +966,13 @@ func storageReport(t *testing.T, endpoint, table string, orders float64) []strin
 			case sk.S == dynamostore.SKOrder:
 				kind = "order items"
 				var doc struct {
-					S string
-					B []byte // stored compressed: JSON carries it in base64
+					B []byte // packed: JSON carries it in base64
 				}
 				_ = json.Unmarshal(it["doc"], &doc)
 				docs++
 				orderItemBytes += size
-				if doc.S == "" { // already compressed
-					docBytes += float64(len(doc.B))
-					gzBytes += float64(len(doc.B))
-					gzItemUnits += localaws.WriteUnits(int(size))
-					break
-				}
-				var zb bytes.Buffer
-				zw := gzip.NewWriter(&zb)
-				_, _ = zw.Write([]byte(doc.S))
-				_ = zw.Close()
-				docBytes += float64(len(doc.S))
-				gzBytes += float64(zb.Len())
-				gzItemUnits += localaws.WriteUnits(int(size) - len(doc.S) + zb.Len())
+				docBytes += float64(len(doc.B))
+				itemUnits += localaws.WriteUnits(int(size))
 			case strings.HasPrefix(sk.S, dynamostore.HistoryPrefix):
 				kind = "history entries"
 			case strings.HasPrefix(sk.S, dynamostore.TrackPrefix):
@@ -1007,8 +989,8 @@ func storageReport(t *testing.T, endpoint, table string, orders float64) []strin
 	}
 	sort.Strings(parts)
 	perMillionMonth := perOrder * 1e6 / gib * (prices.DynamoStorageGBMonth + prices.DynamoPITRGBMonth)
-	parts = append(parts, fmt.Sprintf("the order item's document: %.0f bytes as stored, %.0f gzip-compressed (the item %.0f bytes, %s write units a write; %s compressed)",
-		docBytes/docs, gzBytes/docs, orderItemBytes/docs, strconv.FormatFloat(localaws.WriteUnits(int(orderItemBytes/docs)), 'f', 0, 64), strconv.FormatFloat(gzItemUnits/docs, 'f', 2, 64)))
+	parts = append(parts, fmt.Sprintf("the order item's document and history, packed: %.0f bytes (the item %.0f bytes, %s write units a write on average)",
+		docBytes/docs, orderItemBytes/docs, strconv.FormatFloat(itemUnits/docs, 'f', 2, 64)))
 	return []string{"", fmt.Sprintf("Storage kept per order: %.0f bytes (table %.0f, work index %.0f, received index %.0f); %s.",
 		perOrder, tableBytes/orders, workBytes/orders, receivedBytes/orders, strings.Join(parts, "; ")),
 		fmt.Sprintf("Each million orders kept costs %.2f $ a month (storage %.3f and point-in-time recovery %.4f $ per GB-month); with the default RetentionDays 730, at %d orders a month, 24 million orders are kept: %.2f $ a month.",
@@ -1060,28 +1042,28 @@ func (c checkpointSaves) steadyUnits(n float64) float64 {
 }
 
 // txWrites are the table's share of the successful transactions' writes, by item, computed from
-// the items' sizes at the transactional rate (2 units per KB begun); orderGzip is what the order
-// items' writes would cost with their document gzip-compressed.
+// the items' sizes at the transactional rate (2 units per KB begun), and the order items' puts
+// (their units are DynamoDB Local's report).
 type txWrites struct {
-	orders, orderUnits, orderGzip float64
-	history, historyUnits         float64
-	tracks, trackUnits            float64
-	deletes, deleteUnits          float64
+	orders, orderUnits   float64
+	tracks, trackUnits   float64
+	deletes, deleteUnits float64
+	puts, putUnits       float64 // successful PutItems of order items, and their units on the table by the published rule
 }
 
 func (w txWrites) plus(o txWrites, f float64) txWrites {
-	return txWrites{w.orders + f*o.orders, w.orderUnits + f*o.orderUnits, w.orderGzip + f*o.orderGzip,
-		w.history + f*o.history, w.historyUnits + f*o.historyUnits, w.tracks + f*o.tracks, w.trackUnits + f*o.trackUnits,
-		w.deletes + f*o.deletes, w.deleteUnits + f*o.deleteUnits}
+	return txWrites{w.orders + f*o.orders, w.orderUnits + f*o.orderUnits, w.tracks + f*o.tracks, w.trackUnits + f*o.trackUnits,
+		w.deletes + f*o.deletes, w.deleteUnits + f*o.deleteUnits, w.puts + f*o.puts, w.putUnits + f*o.putUnits}
 }
 
 // txUnits are a function's transactions' write units computed by DynamoDB's published rules, on
-// the table and on each index, and (Gz) with the order's document gzip-compressed.
-type txUnits struct{ table, work, received, tableGz, workGz, workKeys float64 }
+// the table and on each index, and what its writes of orders' items would cost the work index
+// were it KEYS_ONLY.
+type txUnits struct{ table, work, received, workKeys float64 }
 
 // shadow is what the table holds of an item, as far as the cost of writing it again goes.
 type shadow struct {
-	size, gzSize  int
+	size          int
 	work          string // workState and workSince: the work index's key; empty outside it
 	received      string // receivedDay and receivedAt: the received index's key
 	receivedBytes int    // the received index's item: the table's and the index's keys
@@ -1090,14 +1072,6 @@ type shadow struct {
 
 func shadowOf(item map[string]json.RawMessage) shadow {
 	sh := shadow{size: localaws.ItemSize(item)}
-	sh.gzSize = sh.size
-	if doc := attrS(item["doc"]); attrS(item["sk"]) == dynamostore.SKOrder && doc != "" { // a document stored as text
-		var zb bytes.Buffer
-		zw := gzip.NewWriter(&zb)
-		_, _ = zw.Write([]byte(doc))
-		_ = zw.Close()
-		sh.gzSize = sh.size - len(doc) + zb.Len()
-	}
 	if ws, ok := item["workState"]; ok {
 		sh.work = string(ws) + string(item["workSince"])
 		sh.workKeyBytes = localaws.ItemSize(map[string]json.RawMessage{"pk": item["pk"], "sk": item["sk"], "workState": ws, "workSince": item["workSince"]})
@@ -1132,11 +1106,13 @@ func indexUnits(old, new *shadow, key func(*shadow) string, size func(*shadow) i
 }
 
 // itemWrites watches the writes on their way to DynamoDB: the import log's checkpoint (its record
-// key is "CHECKPOINT#" and the checkpoint's name), and the items of each transaction that succeeds,
-// whose units it computes by DynamoDB's published rules from what it saw of each item before
-// (every item of an order is written in transactions, all seen here from the empty table on):
-// 2 units per KB of the larger of the old and the new item, and of a deleted item, on the table;
-// on the indexes, which DynamoDB updates after the commit, 1 unit per KB as for any write.
+// key is "CHECKPOINT#" and the checkpoint's name), and the orders' items, put alone or in a
+// transaction, from the empty table on. The units of each transaction that succeeds it computes by
+// DynamoDB's published rules from what it saw of each item before: 2 units per KB of the larger of
+// the old and the new item, and of a deleted item, on the table; on the indexes, which DynamoDB
+// updates after the commit, 1 unit per KB as for any write. Puts are reported by DynamoDB Local;
+// of them it computes the work index's units were it KEYS_ONLY, and the table's by the rule, to
+// compare.
 type itemWrites struct {
 	mu         sync.Mutex
 	checkpoint checkpointSaves
@@ -1158,8 +1134,46 @@ func (c *itemWrites) RoundTrip(r *http.Request) (*http.Response, error) {
 	if body == nil {
 		return resp, err
 	}
+	ok := err == nil && resp.StatusCode == http.StatusOK
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.items == nil {
+		c.items, c.byFn = map[string]shadow{}, map[string]*txUnits{}
+	}
+	fn := fnName(localaws.LabelOf(r.Context()))
+	u := c.byFn[fn]
+	if u == nil {
+		u = &txUnits{}
+		c.byFn[fn] = u
+	}
+	workKey := func(s *shadow) string { return s.work }
+	recvKey := func(s *shadow) string { return s.received }
+	size := func(s *shadow) int { return s.size }
+	recvSize := func(s *shadow) int { return s.receivedBytes }
+	keysOnly := func(s *shadow) int { return s.workKeyBytes }
+	// seen records an item's write, returning what it was before (nil: absent) and after.
+	seen := func(key map[string]json.RawMessage, item map[string]json.RawMessage) (prev, next *shadow) {
+		k := attrS(key["pk"]) + "\x00" + attrS(key["sk"])
+		if old, ok := c.items[k]; ok {
+			prev = &old
+		}
+		if item == nil {
+			delete(c.items, k)
+			return prev, nil
+		}
+		sh := shadowOf(item)
+		c.items[k] = sh
+		return prev, &sh
+	}
+	larger := func(prev, next *shadow) int {
+		n := 0
+		for _, s := range []*shadow{prev, next} {
+			if s != nil {
+				n = max(n, s.size)
+			}
+		}
+		return n
+	}
 	switch target {
 	case "DynamoDB_20120810.PutItem":
 		var in struct{ Item map[string]json.RawMessage }
@@ -1173,8 +1187,15 @@ func (c *itemWrites) RoundTrip(r *http.Request) (*http.Response, error) {
 			size := localaws.ItemSize(in.Item)
 			c.checkpoint = c.checkpoint.plus(checkpointSaves{1, localaws.WriteUnits(size), float64(size), float64(len(cp.Applied)), float64(len(raw))})
 		}
+		if !ok || attrS(in.Item["sk"]) != dynamostore.SKOrder {
+			break
+		}
+		prev, next := seen(in.Item, in.Item)
+		c.tx.puts++
+		c.tx.putUnits += localaws.WriteUnits(larger(prev, next))
+		u.workKeys += indexUnits(prev, next, workKey, keysOnly, true)
 	case "DynamoDB_20120810.TransactWriteItems":
-		if err != nil || resp.StatusCode != http.StatusOK {
+		if !ok {
 			break
 		}
 		var in struct {
@@ -1184,72 +1205,34 @@ func (c *itemWrites) RoundTrip(r *http.Request) (*http.Response, error) {
 			}
 		}
 		_ = json.Unmarshal(body, &in)
-		if c.items == nil {
-			c.items, c.byFn = map[string]shadow{}, map[string]*txUnits{}
-		}
-		fn := fnName(localaws.LabelOf(r.Context()))
-		u := c.byFn[fn]
-		if u == nil {
-			u = &txUnits{}
-			c.byFn[fn] = u
-		}
-		workKey := func(s *shadow) string { return s.work }
-		recvKey := func(s *shadow) string { return s.received }
-		size := func(s *shadow) int { return s.size }
-		gzSize := func(s *shadow) int { return s.gzSize }
-		recvSize := func(s *shadow) int { return s.receivedBytes }
 		for _, it := range in.TransactItems {
-			var key map[string]json.RawMessage
-			var next *shadow
+			var prev, next *shadow
+			var sk string
 			switch {
 			case it.Put != nil:
-				key = it.Put.Item
-				sh := shadowOf(it.Put.Item)
-				next = &sh
+				prev, next = seen(it.Put.Item, it.Put.Item)
+				sk = attrS(it.Put.Item["sk"])
 			case it.Delete != nil:
-				key = it.Delete.Key
+				prev, next = seen(it.Delete.Key, nil)
+				sk = attrS(it.Delete.Key["sk"])
 			default:
 				continue
 			}
-			k := attrS(key["pk"]) + "\x00" + attrS(key["sk"])
-			var prev *shadow
-			if old, ok := c.items[k]; ok {
-				prev = &old
-			}
-			table := func(sz func(*shadow) int) float64 {
-				n := 0
-				for _, s := range []*shadow{prev, next} {
-					if s != nil {
-						n = max(n, sz(s))
-					}
-				}
-				return 2 * localaws.WriteUnits(n)
-			}
-			u.table += table(size)
-			u.tableGz += table(gzSize)
+			table := 2 * localaws.WriteUnits(larger(prev, next))
+			u.table += table
 			u.work += indexUnits(prev, next, workKey, size, false)
-			u.workGz += indexUnits(prev, next, workKey, gzSize, false)
-			u.workKeys += indexUnits(prev, next, workKey, func(s *shadow) int { return s.workKeyBytes }, true)
+			u.workKeys += indexUnits(prev, next, workKey, keysOnly, true)
 			u.received += indexUnits(prev, next, recvKey, recvSize, true)
-			switch sk := attrS(key["sk"]); {
+			switch {
 			case next == nil:
 				c.tx.deletes++
-				c.tx.deleteUnits += table(size)
+				c.tx.deleteUnits += table
 			case sk == dynamostore.SKOrder:
 				c.tx.orders++
-				c.tx.orderUnits += table(size)
-				c.tx.orderGzip += table(gzSize)
-			case strings.HasPrefix(sk, dynamostore.HistoryPrefix):
-				c.tx.history++
-				c.tx.historyUnits += table(size)
+				c.tx.orderUnits += table
 			case strings.HasPrefix(sk, dynamostore.TrackPrefix):
 				c.tx.tracks++
-				c.tx.trackUnits += table(size)
-			}
-			if next == nil {
-				delete(c.items, k)
-			} else {
-				c.items[k] = *next
+				c.tx.trackUnits += table
 			}
 		}
 	}
@@ -1260,13 +1243,4 @@ func attrS(raw json.RawMessage) string {
 	var v struct{ S string }
 	_ = json.Unmarshal(raw, &v)
 	return v.S
-}
-
-// u0 is the transactions' units on the work index, per order.
-func u0(m measured, where string) float64 {
-	n := 0.0
-	for _, u := range m.fns {
-		n += u.units[unitKey{true, "TransactWriteItems", where}]
-	}
-	return n
 }
