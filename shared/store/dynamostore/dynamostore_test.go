@@ -60,9 +60,15 @@ func TestAStepIsOnePutUnlessATrackWaits(t *testing.T) {
 		fn      func(o *order.Order) error
 		put, tx int
 	}{
-		{"a move", func(o *order.Order) error { return o.MoveTo(order.Queued, order.Change{At: storetestTime.Add(time.Second)}) }, 1, 0},
-		{"a track starts waiting", func(o *order.Order) error { return o.MoveTrack(due, "DUE", order.Change{At: storetestTime.Add(2 * time.Second)}) }, 0, 1},
-		{"the track is done", func(o *order.Order) error { return o.MoveTrack(due, "DONE", order.Change{At: storetestTime.Add(3 * time.Second)}) }, 0, 1},
+		{"a move", func(o *order.Order) error {
+			return o.MoveTo(order.Queued, order.Change{At: storetestTime.Add(time.Second)})
+		}, 1, 0},
+		{"a track starts waiting", func(o *order.Order) error {
+			return o.MoveTrack(due, "DUE", order.Change{At: storetestTime.Add(2 * time.Second)})
+		}, 0, 1},
+		{"the track is done", func(o *order.Order) error {
+			return o.MoveTrack(due, "DONE", order.Change{At: storetestTime.Add(3 * time.Second)})
+		}, 0, 1},
 	}
 	for _, st := range steps {
 		calls.Reset()
