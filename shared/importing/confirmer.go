@@ -175,7 +175,13 @@ func (c *Confirmer) Run(ctx context.Context, by order.Actor) (Stats, error) {
 			}
 			break
 		}
-		// Progress is saved page by page, so a run cut off by its deadline loses nothing.
+		// Progress is saved page by page, so a run cut off by its deadline loses nothing. A page
+		// with nothing new (the overlap read again after a burst) is not: a run cut off after it
+		// reads it again and skips its entries, where saving it would rewrite the checkpoint,
+		// with every import of the window, at every poll until the log moves on.
+		if len(fresh) == 0 {
+			continue
+		}
 		if err := save(scan); err != nil {
 			if errors.Is(err, records.ErrStale) {
 				return st, nil // another run moved the checkpoint on: it goes on from there

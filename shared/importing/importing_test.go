@@ -263,6 +263,50 @@ func TestConfirmerAppliesTheLogOnce(t *testing.T) {
 	}
 }
 
+// TestAPollFindingNothingNewSavesNothing: after a burst of 250 imports (three pages of the log),
+// a run that finds every entry of its overlap window applied before leaves the checkpoint as it was;
+// the run that applied them saved it once per page.
+func TestAPollFindingNothingNewSavesNothing(t *testing.T) {
+	r := newRig(t, plenigosim.Config{})
+	ctx := context.Background()
+	var ids []string
+	for i := range 250 {
+		ids = append(ids, r.queued(t, order.SourceMarketplace, "burst-"+strconv.Itoa(i), "a@x.de", offer, nil))
+	}
+	r.importer.Import(ctx, ids, by)
+	r.sim.ProcessPending()
+	saves := &countedSaves{Store: r.orders}
+	r.confirmer.Records = saves
+	st, err := r.confirmer.Run(ctx, by)
+	if err != nil || st.Imported != 250 || st.Pages != 3 {
+		t.Fatalf("the burst's run: %+v %v", st, err)
+	}
+	if saves.n != 3 {
+		t.Errorf("the burst's run saved the checkpoint %d times, want once per page (3)", saves.n)
+	}
+	for run := range 2 {
+		saves.n = 0
+		st, err := r.confirmer.Run(ctx, by)
+		if err != nil || st.Entries != 0 || st.Pages != 3 {
+			t.Fatalf("idle run %d: %+v %v", run, st, err)
+		}
+		if saves.n != 0 {
+			t.Errorf("idle run %d saved the checkpoint %d times, want none: nothing moved", run, saves.n)
+		}
+	}
+}
+
+// countedSaves counts the records saved through it.
+type countedSaves struct {
+	*memstore.Store
+	n int
+}
+
+func (c *countedSaves) Save(ctx context.Context, kind, key string, v any, version int) error {
+	c.n++
+	return c.Store.Save(ctx, kind, key, v, version)
+}
+
 func TestOverlappingRunsSkipByLease(t *testing.T) {
 	r := newRig(t, plenigosim.Config{})
 	ctx := context.Background()
