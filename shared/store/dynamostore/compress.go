@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// The order item keeps the order's document and its whole history in one binary attribute: the
+// The order item keeps the order's document and its history in one binary attribute: the
 // tag byte formatDict, then DEFLATE with the preset dictionary dictionary-1.txt over the document,
 // a newline and the history as a JSON array. The dictionary holds the field names and orderhub's
 // own words (states, functions, partners, operations, reasons) with every value that names a
@@ -42,8 +42,9 @@ var (
 	inflaters = sync.Pool{New: func() any { return flate.NewReaderDict(bytes.NewReader(nil), dictionary) }}
 )
 
-// packed is an order's document and history as the order item's binary attribute.
-func packed(doc, history []byte) types.AttributeValue {
+// packed is an order's document and history as the order item's binary attribute (and, with no
+// document, a history chunk's).
+func packed(doc, history []byte) *types.AttributeValueMemberB {
 	var b bytes.Buffer
 	b.Grow((len(doc)+len(history))/4 + 64)
 	b.WriteByte(formatDict)

@@ -4,10 +4,10 @@ package dynamostore
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -22,19 +22,23 @@ import (
 // The table's shape; template.yaml declares the same names and a test holds the two together.
 const (
 	AttrPK        = "pk"        // order id
-	AttrSK        = "sk"        // SKOrder, TrackPrefix + track, or (written before) HistoryPrefix + seq
+	AttrSK        = "sk"        // SKOrder, TrackPrefix + track, ChunkPrefix + seq, or (written before) HistoryPrefix + seq
 	AttrState     = "state"     // top-level so stream filters can see it
 	AttrVersion   = "version"   // optimistic concurrency
 	AttrDoc       = "doc"       // the order and its history, packed (compress.go); a track's or record's JSON
 	AttrWorkState = "workState" // set only while the state needs work: the sparse index's key
 	AttrWorkSince = "workSince" // last change, RFC 3339 with fixed nanoseconds: the index's sort key
 	AttrExpiresAt = "expiresAt" // TTL, epoch seconds: leases, and every item of an order with RetainUntil
+	AttrWriteID   = "writeId"   // a random id of the put that wrote the order item: a put knows its own write
 	IndexWork     = "work"
 
 	SKOrder = "ORDER"
 	// HistoryPrefix + seq is the sort key of a history entry in an item of its own, as orders kept
 	// their history before it moved into the order item. Such entries are still read.
 	HistoryPrefix = "H#"
+	// ChunkPrefix + the first entry's seq is the sort key of a history chunk: entries a long
+	// history moved out of the order item (history.go).
+	ChunkPrefix = "HIST#"
 	// TrackPrefix + track name is the sort key of a waiting track's index item (tracks.go).
 	TrackPrefix = "TRACK#"
 )
@@ -65,19 +69,19 @@ func New(db *dynamodb.Client, table string) *Store { return &Store{db: db, table
 // durable write per order, a transaction only when a track's index item goes with it.
 func (s *Store) Create(ctx context.Context, o *order.Order) error {
 	o.Version = 1
-	w, err := s.writes(o, []byte("[]"), 0, nil, nil)
+	w, err := s.writes(o, stored{inItem: emptyHistory}, 0, nil, nil)
 	if err != nil {
 		return err
 	}
 	for attempt := 0; ; attempt++ {
 		err = s.write(ctx, w)
 		switch {
-		case err == nil:
+		case err == nil || w.landed(err):
 			s.committed(ctx, o, 0)
 			return nil
 		case refused(err):
 			return order.ErrExists
-		case cancellation(err) == "TransactionConflict" && attempt < maxAttempts:
+		case conflict(err) && attempt < maxAttempts:
 			if err := backoff.Sleep(ctx, retries.Delay(attempt+1)); err != nil {
 				return err
 			}
@@ -88,79 +92,27 @@ func (s *Store) Create(ctx context.Context, o *order.Order) error {
 }
 
 // Get reads the order and its history with one paginated, strongly consistent Query of its
-// partition, which also holds history entries written as items of their own before.
+// partition (history.go).
 func (s *Store) Get(ctx context.Context, id string) (*order.Order, error) {
-	var o *order.Order
-	var history []order.Event
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:                 &s.table,
-		KeyConditionExpression:    aws.String("#pk = :pk"),
-		ExpressionAttributeNames:  map[string]string{"#pk": AttrPK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: id}},
-		ConsistentRead:            aws.Bool(true),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("get order %s: %w", id, err)
-		}
-		for _, item := range page.Items {
-			sk := str(item[AttrSK])
-			switch {
-			case sk == SKOrder:
-				if o, err = decodeOrder(item, true); err != nil {
-					return nil, fmt.Errorf("get order %s: %w", id, err)
-				}
-			case len(sk) > len(HistoryPrefix) && sk[:len(HistoryPrefix)] == HistoryPrefix:
-				var e order.Event
-				if err := json.Unmarshal([]byte(str(item[AttrDoc])), &e); err != nil {
-					return nil, fmt.Errorf("get order %s: history %s: %w", id, sk, err)
-				}
-				history = append(history, e)
-			}
-		}
+	st, err := s.load(ctx, id)
+	if err != nil {
+		return nil, err
 	}
-	if o == nil {
-		return nil, order.ErrNotFound
-	}
-	if len(history) > 0 {
-		o.History = merged(history, o.History)
-	}
-	return o, nil
-}
-
-// merged is the history of an order written before its history moved into the order item: the
-// entries of their own items and those of the order item, in order, each once.
-func merged(own, inItem []order.Event) []order.Event {
-	bySeq := make(map[int]order.Event, len(own)+len(inItem))
-	for _, e := range own {
-		bySeq[e.Seq] = e
-	}
-	for _, e := range inItem {
-		bySeq[e.Seq] = e
-	}
-	out := make([]order.Event, 0, len(bySeq))
-	for _, e := range bySeq {
-		out = append(out, e)
-	}
-	slices.SortFunc(out, func(a, b order.Event) int { return a.Seq - b.Seq })
-	return out
+	return st.o, nil
 }
 
 // Update implements order.Repository with a version condition on the order item, which holds the
-// history too, so a state and its history never disagree. The entries read are written back as
-// they were read: the store appends, and nothing rewrites.
+// history too, so a state and its history never disagree. The history the item held is written
+// back as it was read, byte for byte, with the new entries after it: the store appends, and
+// nothing rewrites.
 func (s *Store) Update(ctx context.Context, id string, fn func(*order.Order) error) (*order.Order, error) {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		o, err := s.Get(ctx, id)
+		st, err := s.load(ctx, id)
 		if err != nil {
 			return nil, err
 		}
+		o := st.o
 		seen, known, tracks := o.Version, len(o.History), trackSnapshot(o)
-		history, err := historyJSON(o.History)
-		if err != nil {
-			return nil, fmt.Errorf("encode history of order %s: %w", id, err)
-		}
 		if err := fn(o); err != nil {
 			if errors.Is(err, order.ErrNoChange) {
 				return o, nil
@@ -168,16 +120,16 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*order.Order) err
 			return nil, err
 		}
 		o.Version = seen + 1
-		w, err := s.writes(o, history, known, tracks, &seen)
+		w, err := s.writes(o, st, known, tracks, &seen)
 		if err != nil {
 			return nil, err
 		}
 		err = s.write(ctx, w)
 		switch {
-		case err == nil:
+		case err == nil || w.landed(err):
 			s.committed(ctx, o, known)
 			return o, nil
-		case refused(err) || cancellation(err) == "TransactionConflict":
+		case refused(err) || conflict(err):
 			if err := backoff.Sleep(ctx, retries.Delay(attempt+1)); err != nil {
 				return nil, err
 			}
@@ -220,7 +172,7 @@ func (s *Store) NeedingWork(ctx context.Context, st order.State, before time.Tim
 			return nil, fmt.Errorf("orders needing work in %s: %w", st, err)
 		}
 		for _, item := range page.Items {
-			o, err := decodeOrder(item, false)
+			o, err := decodeOrder(item)
 			if err != nil {
 				return nil, err
 			}
@@ -233,44 +185,42 @@ func (s *Store) NeedingWork(ctx context.Context, st order.State, before time.Tim
 	return out, nil
 }
 
-// write is what stores one step of an order: the order item's put, alone or, when tracks' index
-// items change with it, in a transaction with them.
+// write is what stores one step of an order: the order item's put, alone or, when other items
+// change with it (a track's index item, a history chunk), in a transaction with them.
 type write struct {
 	put   *types.Put
 	items []types.TransactWriteItem // nil for a put alone
 }
 
-// writes builds the write of an order, whose history was history (JSON, as read) before the entries
-// from index known on were added, with the index items of the tracks that changed since before.
-// seen, when set, is the version the order item must still have; without it the order must not
-// exist yet.
-func (s *Store) writes(o *order.Order, history []byte, known int, before map[order.TrackName]order.Track, seen *int) (write, error) {
+// writes builds the write of an order as read (st), with the history entries from index known on
+// added and the index items of the tracks that changed since before. seen, when set, is the
+// version the order item must still have; without it the order must not exist yet.
+func (s *Store) writes(o *order.Order, st stored, known int, before map[order.TrackName]order.Track, seen *int) (write, error) {
 	fresh := o.History[known:]
 	trackItems, err := s.trackWrites(o, before)
 	if err != nil {
 		return write{}, err
 	}
-	if len(trackItems)+1 > maxTransactItems {
-		return write{}, fmt.Errorf("order %s: %d tracks changed in one write, at most %d", o.ID, len(trackItems), maxTransactItems-1)
+	if len(trackItems)+2 > maxTransactItems {
+		return write{}, fmt.Errorf("order %s: %d tracks changed in one write, at most %d", o.ID, len(trackItems), maxTransactItems-2)
 	}
 	doc, err := o.Document()
 	if err != nil {
 		return write{}, err
 	}
-	if len(fresh) > 0 {
-		add, err := historyJSON(fresh)
-		if err != nil {
-			return write{}, fmt.Errorf("encode history of order %s: %w", o.ID, err)
-		}
-		if len(history) > 2 { // "[...]" + ",..." : the entries read stay as they were read
-			history = slices.Concat(history[:len(history)-1], []byte{','}, add[1:])
-		} else {
-			history = add
-		}
+	add, err := historyJSON(fresh)
+	if err != nil {
+		return write{}, fmt.Errorf("encode history of order %s: %w", o.ID, err)
 	}
+	history, chunk := st.inItem, map[string]types.AttributeValue(nil)
+	if st.inCount >= chunkEntries && len(fresh) > 0 {
+		chunk = s.chunk(o, st)
+		history = emptyHistory
+	}
+	history = appended(history, add)
 	packedDoc := packed(doc, history)
-	if n := len(packedDoc.(*types.AttributeValueMemberB).Value); n > maxPacked {
-		return write{}, fmt.Errorf("order %s: document and %d history entries take %d bytes packed, more than an item holds", o.ID, len(o.History), n)
+	if n := len(packedDoc.Value); n > maxPacked {
+		return write{}, fmt.Errorf("order %s: document and history take %d bytes packed, more than an item holds: %w", o.ID, n, order.ErrTooLarge)
 	}
 	item := map[string]types.AttributeValue{
 		AttrPK:      &types.AttributeValueMemberS{Value: o.ID},
@@ -278,6 +228,7 @@ func (s *Store) writes(o *order.Order, history []byte, known int, before map[ord
 		AttrState:   &types.AttributeValueMemberS{Value: string(o.State)},
 		AttrVersion: num(o.Version),
 		AttrDoc:     packedDoc,
+		AttrWriteID: &types.AttributeValueMemberS{Value: rand.Text()},
 	}
 	receivedKeys(o, item)
 	if o.State.NeedsWork() {
@@ -295,40 +246,60 @@ func (s *Store) writes(o *order.Order, history []byte, known int, before map[ord
 		put.ExpressionAttributeNames = map[string]string{"#pk": AttrPK}
 	}
 	w := write{put: put}
-	if len(trackItems) > 0 {
-		w.items = append([]types.TransactWriteItem{{Put: put}}, trackItems...)
+	if chunk != nil || len(trackItems) > 0 {
+		w.items = []types.TransactWriteItem{{Put: put}}
+		if chunk != nil {
+			w.items = append(w.items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: chunk,
+				ConditionExpression: aws.String("attribute_not_exists(#pk)"), ExpressionAttributeNames: map[string]string{"#pk": AttrPK}}})
+		}
+		w.items = append(w.items, trackItems...)
 	}
 	return w, nil
 }
 
-// historyJSON is entries as a JSON array, "[]" for none.
-func historyJSON(entries []order.Event) ([]byte, error) {
-	if len(entries) == 0 {
-		return []byte("[]"), nil
-	}
-	return json.Marshal(entries)
-}
-
-// write sends w: one conditional PutItem, or one transaction.
+// write sends w: one conditional PutItem, or one transaction. A put asks for the item its
+// condition found, so that a put the SDK sent again after an answer was lost can be known as its
+// own (landed); a transaction has the SDK's idempotency token for that.
 func (s *Store) write(ctx context.Context, w write) error {
 	if w.items != nil {
 		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: w.items})
 		return err
 	}
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                 w.put.TableName,
-		Item:                      w.put.Item,
-		ConditionExpression:       w.put.ConditionExpression,
-		ExpressionAttributeNames:  w.put.ExpressionAttributeNames,
-		ExpressionAttributeValues: w.put.ExpressionAttributeValues,
+		TableName:                           w.put.TableName,
+		Item:                                w.put.Item,
+		ConditionExpression:                 w.put.ConditionExpression,
+		ExpressionAttributeNames:            w.put.ExpressionAttributeNames,
+		ExpressionAttributeValues:           w.put.ExpressionAttributeValues,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	return err
+}
+
+// landed tells whether a put refused by its condition found the item it carries: the SDK retried
+// a put whose first attempt was stored but whose answer was lost, and the retry met its own write.
+// Every put carries a random write id (26 characters of crypto/rand), so another writer's item,
+// even with the same content, is never taken for it.
+func (w write) landed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	if w.items != nil || !errors.As(err, &ccf) || ccf.Item == nil {
+		return false
+	}
+	mine := str(w.put.Item[AttrWriteID])
+	return mine != "" && str(ccf.Item[AttrWriteID]) == mine
 }
 
 // refused tells whether err is the order item's condition failing, alone or in a transaction.
 func refused(err error) bool {
 	var ccf *types.ConditionalCheckFailedException
 	return errors.As(err, &ccf) || cancellation(err) == "ConditionalCheckFailed"
+}
+
+// conflict tells whether err is a write that met another writer's transaction on the same item:
+// a transaction cancelled for it, or a put refused for it. The SDK retries neither.
+func conflict(err error) bool {
+	var tc *types.TransactionConflictException
+	return errors.As(err, &tc) || cancellation(err) == "TransactionConflict"
 }
 
 // retention returns what marks an item of the order for DynamoDB's TTL deletion at the order's
@@ -346,20 +317,15 @@ func retention(o *order.Order) func(map[string]types.AttributeValue) {
 // zero-padded so entries sort in order.
 func HistoryKey(seq int) string { return fmt.Sprintf("%s%06d", HistoryPrefix, seq) }
 
-// decodeOrder reads an order item, with the history it holds when withHistory is set.
-func decodeOrder(item map[string]types.AttributeValue, withHistory bool) (*order.Order, error) {
+// decodeOrder reads an order item, without the history it holds.
+func decodeOrder(item map[string]types.AttributeValue) (*order.Order, error) {
 	var o order.Order
-	doc, history, err := unpack(item[AttrDoc])
+	doc, _, err := unpack(item[AttrDoc])
 	if err != nil {
 		return nil, fmt.Errorf("decode order %s: %w", str(item[AttrPK]), err)
 	}
 	if err := json.Unmarshal(doc, &o); err != nil {
 		return nil, fmt.Errorf("decode order %s: %w", str(item[AttrPK]), err)
-	}
-	if withHistory && history != nil {
-		if err := json.Unmarshal(history, &o.History); err != nil {
-			return nil, fmt.Errorf("decode order %s: history: %w", str(item[AttrPK]), err)
-		}
 	}
 	v, err := strconv.Atoi(numStr(item[AttrVersion]))
 	if err != nil {

@@ -1,0 +1,180 @@
+package dynamostore_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/orderhub/orderhub/local/localaws"
+	"github.com/orderhub/orderhub/shared/order"
+	"github.com/orderhub/orderhub/shared/store/dynamostore"
+)
+
+// TestALongHistoryMovesIntoChunks: an order whose loyalty push is retried a hundred times (an entry
+// each) keeps its order item under 2 KB throughout, so no step writes more than two units; the
+// entries move into chunk items of their own, in one transaction each, and the order reads back
+// with all 101 entries in order.
+func TestALongHistoryMovesIntoChunks(t *testing.T) {
+	db, table, calls := localaws.TestTable(t, "OrdersTable")
+	s := dynamostore.New(db, table)
+	ctx := t.Context()
+	o := usualOrder(t, "retried")
+	if err := s.Create(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	largest := 0
+	for i := range 100 {
+		if _, err := s.Update(ctx, o.ID, func(o *order.Order) error {
+			o.Record(order.Change{At: storetestTime.Add(time.Duration(i+1) * 5 * time.Minute),
+				By:     order.Actor{Function: "pusher", RequestID: fmt.Sprintf("%08x-5b1e-4c2d-9e3f-%012x", i*7919, i*104729)},
+				Reason: "will retry: transient failure",
+				Call:   &order.PartnerCall{Partner: "bonifiq", Operation: "upsert order", Outcome: "transient", Status: 503, Detail: "BonifiQ answered 503"}})
+			return nil
+		}); err != nil {
+			t.Fatalf("retry %d: %v", i, err)
+		}
+		item, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: orderKey(o.ID), ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		largest = max(largest, itemSize(item.Item))
+	}
+	if largest >= 2048 {
+		t.Errorf("the order item reached %d bytes; want it under 2 KB at every step", largest)
+	}
+	got, err := s.Get(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.History) != 101 {
+		t.Fatalf("%d history entries, want 101", len(got.History))
+	}
+	for i, e := range got.History {
+		if e.Seq != i+1 {
+			t.Fatalf("entry %d has seq %d", i, e.Seq)
+		}
+	}
+	if last := got.History[100]; last.Actor.RequestID != fmt.Sprintf("%08x-5b1e-4c2d-9e3f-%012x", 99*7919, 99*104729) || last.Call.Status != 503 {
+		t.Errorf("last entry: %+v", last)
+	}
+	chunks := 0
+	out, err := db.Query(ctx, &dynamodb.QueryInput{TableName: &table, KeyConditionExpression: aws.String("pk = :id"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberS{Value: o.ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range out.Items {
+		if strings.HasPrefix(it[dynamostore.AttrSK].(*types.AttributeValueMemberS).Value, dynamostore.ChunkPrefix) {
+			chunks++
+		}
+	}
+	if chunks != 6 || calls.Count("TransactWriteItems") != 6 {
+		t.Errorf("%d chunks written by %d transactions; want 6 of 16 entries each, one transaction each", chunks, calls.Count("TransactWriteItems"))
+	}
+}
+
+// TestAPutWhoseAnswerWasLostIsStoredOnce: the connection drops after DynamoDB stored a step, so the
+// SDK sends the same put again and its condition fails on the step's own write. The store knows
+// its own item: the step counts once (one new history entry, the commit hook told once), and a
+// create answered the same way is a create, not a duplicate.
+func TestAPutWhoseAnswerWasLostIsStoredOnce(t *testing.T) {
+	_, table, _ := localaws.TestTable(t, "OrdersTable")
+	lose := &flakyPuts{}
+	db := localaws.DynamoDB(localaws.Endpoint(t, localaws.EnvDynamoDB), &http.Client{Transport: lose, Timeout: 30 * time.Second})
+	s := dynamostore.New(db, table)
+	var told [][]order.Event
+	s.Committed = func(_ context.Context, _ string, events []order.Event) { told = append(told, events) }
+	ctx := t.Context()
+
+	lose.answerLost.Store(1)
+	o := usualOrder(t, "lost")
+	if err := s.Create(ctx, o); err != nil {
+		t.Fatalf("a create whose answer was lost: %v", err)
+	}
+	lose.answerLost.Store(1)
+	got, err := s.Update(ctx, o.ID, func(o *order.Order) error {
+		return o.MoveTo(order.Queued, order.Change{At: storetestTime.Add(time.Second), Reason: "import job sent"})
+	})
+	if err != nil {
+		t.Fatalf("an update whose answer was lost: %v", err)
+	}
+	if lose.puts.Load() != 4 || lose.answerLost.Load() != 0 {
+		t.Fatalf("%d puts sent; want each of the two sent twice", lose.puts.Load())
+	}
+	stored, err := s.Get(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != 2 || stored.Version != 2 || stored.State != order.Queued || len(stored.History) != 2 {
+		t.Errorf("stored version %d, state %s, %d entries; want version 2, QUEUED, 2 entries", stored.Version, stored.State, len(stored.History))
+	}
+	if len(told) != 2 || len(told[0]) != 1 || len(told[1]) != 1 {
+		t.Errorf("the commit hook was told %v; want once per step, one entry each", told)
+	}
+}
+
+// TestAPutThatMeetsATransactionIsRetried: a put refused because another writer's transaction holds
+// the item (TransactionConflictException, which the SDK does not retry) is tried again.
+func TestAPutThatMeetsATransactionIsRetried(t *testing.T) {
+	_, table, _ := localaws.TestTable(t, "OrdersTable")
+	busy := &flakyPuts{}
+	db := localaws.DynamoDB(localaws.Endpoint(t, localaws.EnvDynamoDB), &http.Client{Transport: busy, Timeout: 30 * time.Second})
+	s := dynamostore.New(db, table)
+	ctx := t.Context()
+	o := usualOrder(t, "busy")
+	busy.conflicts.Store(1)
+	if err := s.Create(ctx, o); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	busy.conflicts.Store(2)
+	if _, err := s.Update(ctx, o.ID, func(o *order.Order) error {
+		return o.MoveTo(order.Queued, order.Change{At: storetestTime.Add(time.Second)})
+	}); err != nil {
+		t.Fatalf("update: %v", err)
+	}
+	if got, _ := s.Get(ctx, o.ID); got == nil || got.State != order.Queued || busy.puts.Load() != 5 {
+		t.Fatalf("after conflicts: %+v, %d puts; want QUEUED after 5 puts", got, busy.puts.Load())
+	}
+}
+
+// flakyPuts passes requests to DynamoDB Local, except that it loses the answer to the next
+// answerLost PutItems (after DynamoDB stored them, as a dropped connection does), and answers the
+// next conflicts PutItems itself with a TransactionConflictException.
+type flakyPuts struct {
+	answerLost, conflicts, puts atomic.Int32
+}
+
+func (f *flakyPuts) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("X-Amz-Target") != "DynamoDB_20120810.PutItem" {
+		return http.DefaultTransport.RoundTrip(r)
+	}
+	f.puts.Add(1)
+	if f.conflicts.Load() > 0 {
+		f.conflicts.Add(-1)
+		body := `{"__type":"com.amazonaws.dynamodb.v20120810#TransactionConflictException","message":"Transaction is ongoing for the item"}`
+		return &http.Response{StatusCode: 400, Status: "400 Bad Request", Header: http.Header{"Content-Type": {"application/x-amz-json-1.0"}},
+			Body: io.NopCloser(bytes.NewReader([]byte(body))), ContentLength: int64(len(body)), Request: r}, nil
+	}
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil && f.answerLost.Load() > 0 {
+		f.answerLost.Add(-1)
+		resp.Body.Close()
+		return nil, errors.New("read tcp 127.0.0.1:41234->127.0.0.1:8000: read: connection reset by peer")
+	}
+	return resp, err
+}
+
+func orderKey(id string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{dynamostore.AttrPK: &types.AttributeValueMemberS{Value: id}, dynamostore.AttrSK: &types.AttributeValueMemberS{Value: dynamostore.SKOrder}}
+}
