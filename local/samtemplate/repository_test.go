@@ -306,7 +306,8 @@ func TestEveryFailureHasAnAlarmOnTheTopic(t *testing.T) {
 		"RejectedOrdersAlarm", "ImportFailedOrdersAlarm", "CancelRefusedOrdersAlarm", // orders needing a person
 		"StuckImportsAlarm", "ImportJobAgeAlarm", "PollerStoppedAlarm", // work that stopped moving
 		"EnqueuerIteratorAgeAlarm", "PusherIteratorAgeAlarm", // stream consumers falling behind
-		"PartnerCredentialsRefusedAlarm",                                                        // a refused token or user
+		"PartnerCredentialsRefusedAlarm",                                          // a refused token or user
+		"PlenigoFailingAlarm", "PlentymarketsFailingAlarm", "BonifiqFailingAlarm", // a partner failing often
 		"DisagreementsAlarm",                                                                    // orderhub and a partner disagree
 		"ImportDLQAlarm", "StreamFailureDLQAlarm", "LoyaltyFailureDLQAlarm", "ScheduleDLQAlarm", // dead letters
 		"EnqueuerErrorsAlarm", "WorkerErrorsAlarm", "PollerErrorsAlarm", "PusherErrorsAlarm", "LoyaltyFailedAlarm",
@@ -322,6 +323,52 @@ func TestEveryFailureHasAnAlarmOnTheTopic(t *testing.T) {
 		b, _ := json.Marshal(actions)
 		if len(actions) != 1 || !strings.Contains(string(b), "AlarmTopic") {
 			t.Errorf("%s does not notify the alarm topic: %s", name, b)
+		}
+	}
+}
+
+// TestAPartnerFailingOftenRaisesAnAlarm: each partner's failing alarm reads PartnerCalls by the
+// dimensions and outcomes the partner layer writes (shared/metrics), every outcome once, and
+// counts as failed exactly the outcomes of a partner in trouble (not a refusal of one request).
+func TestAPartnerFailingOftenRaisesAnAlarm(t *testing.T) {
+	tmpl := load(t)
+	outcomes := []string{metrics.OutcomeOK, metrics.OutcomeRefused, metrics.OutcomeThrottled, metrics.OutcomeServer, metrics.OutcomeTimeout, metrics.OutcomeTransport}
+	for alarm, partner := range map[string]string{"PlenigoFailingAlarm": "plenigo", "PlentymarketsFailingAlarm": "plenty", "BonifiqFailingAlarm": "bonifiq"} {
+		res, ok := tmpl.Resources[alarm]
+		if !ok {
+			t.Errorf("no alarm %s", alarm)
+			continue
+		}
+		seen := map[string]bool{}
+		var failed string
+		for _, q := range res.Properties["Metrics"].([]any) {
+			q := m(q)
+			if expr, ok := q["Expression"].(string); ok {
+				if q["Id"] == "failed" {
+					failed = expr
+				}
+				continue
+			}
+			metric := m(m(q["MetricStat"])["Metric"])
+			dims := map[string]any{}
+			for _, d := range metric["Dimensions"].([]any) {
+				dims[fmt.Sprint(m(d)["Name"])] = m(d)["Value"]
+			}
+			if metric["MetricName"] != metrics.PartnerCalls || len(dims) != 2 || dims[metrics.DimPartner] != partner || dims[metrics.DimOutcome] != q["Id"] {
+				t.Errorf("%s reads %v %v as %v", alarm, metric["MetricName"], dims, q["Id"])
+			}
+			seen[fmt.Sprint(q["Id"])] = true
+		}
+		for _, o := range outcomes {
+			if !seen[o] {
+				t.Errorf("%s does not read the outcome %s", alarm, o)
+			}
+		}
+		for _, o := range outcomes {
+			in := strings.Contains(failed, "("+o+",")
+			if want := o != metrics.OutcomeOK && o != metrics.OutcomeRefused; in != want {
+				t.Errorf("%s counts %s as failed: %v, want %v (%s)", alarm, o, in, want, failed)
+			}
 		}
 	}
 }
