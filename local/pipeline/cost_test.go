@@ -845,9 +845,9 @@ func costReport(tmpl *samtemplate.Template, perOrder measured, r runs, logs *log
 		work += u.writes()["work"]
 	}
 	out = append(out, fmt.Sprintf("Order item puts per order: %s (%s write units on the table by the published rule: 1 per KB of the larger of the old and the new item). "+
-		"Transactions per order, computed from the items: table %s units (the order item %s writes, %s units; track items %s, %s units; %s deletes, %s units), indexes %s units; DynamoDB Local reported %s for them. "+
+		"Transactions per order, computed from the items: table %s units (the order item %s writes, %s units; track items %s, %s units; history chunks %s, %s units; %s deletes, %s units), indexes %s units; DynamoDB Local reported %s for them. "+
 		"If the indexes were written at the transactional rate too: %s units more.",
-		f2(tx.puts), f2(tx.putUnits), f2(txTable), f2(tx.orders), f2(tx.orderUnits), f2(tx.tracks), f2(tx.trackUnits), f2(tx.deletes), f2(tx.deleteUnits), f2(txIndex), f2(localTx),
+		f2(tx.puts), f2(tx.putUnits), f2(txTable), f2(tx.orders), f2(tx.orderUnits), f2(tx.tracks), f2(tx.trackUnits), f2(tx.chunks), f2(tx.chunkUnits), f2(tx.deletes), f2(tx.deleteUnits), f2(txIndex), f2(localTx),
 		f2(txIndex)))
 	out = append(out, fmt.Sprintf("The work index's writes: %s units per order. KEYS_ONLY instead of ALL, they would be %s (%s less, %s $ per million orders), and every reader of the index would fetch the items it lists.",
 		f2(work), f2(keysWork), f2(work-keysWork), f2((work-keysWork)*prices.DynamoWriteUnitPerMillion)))
@@ -973,6 +973,8 @@ func storageReport(t *testing.T, endpoint, table string, orders float64) []strin
 				orderItemBytes += size
 				docBytes += float64(len(doc.B))
 				itemUnits += localaws.WriteUnits(int(size))
+			case strings.HasPrefix(sk.S, dynamostore.ChunkPrefix):
+				kind = "history chunks"
 			case strings.HasPrefix(sk.S, dynamostore.HistoryPrefix):
 				kind = "history entries"
 			case strings.HasPrefix(sk.S, dynamostore.TrackPrefix):
@@ -1049,11 +1051,13 @@ type txWrites struct {
 	tracks, trackUnits   float64
 	deletes, deleteUnits float64
 	puts, putUnits       float64 // successful PutItems of order items, and their units on the table by the published rule
+	chunks, chunkUnits   float64 // history chunks (long histories only)
 }
 
 func (w txWrites) plus(o txWrites, f float64) txWrites {
 	return txWrites{w.orders + f*o.orders, w.orderUnits + f*o.orderUnits, w.tracks + f*o.tracks, w.trackUnits + f*o.trackUnits,
-		w.deletes + f*o.deletes, w.deleteUnits + f*o.deleteUnits, w.puts + f*o.puts, w.putUnits + f*o.putUnits}
+		w.deletes + f*o.deletes, w.deleteUnits + f*o.deleteUnits, w.puts + f*o.puts, w.putUnits + f*o.putUnits,
+		w.chunks + f*o.chunks, w.chunkUnits + f*o.chunkUnits}
 }
 
 // txUnits are a function's transactions' write units computed by DynamoDB's published rules, on
@@ -1233,6 +1237,9 @@ func (c *itemWrites) RoundTrip(r *http.Request) (*http.Response, error) {
 			case strings.HasPrefix(sk, dynamostore.TrackPrefix):
 				c.tx.tracks++
 				c.tx.trackUnits += table
+			case strings.HasPrefix(sk, dynamostore.ChunkPrefix):
+				c.tx.chunks++
+				c.tx.chunkUnits += table
 			}
 		}
 	}

@@ -249,8 +249,9 @@ func (s *Store) writes(o *order.Order, st stored, known int, before map[order.Tr
 	if chunk != nil || len(trackItems) > 0 {
 		w.items = []types.TransactWriteItem{{Put: put}}
 		if chunk != nil {
-			w.items = append(w.items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: chunk,
-				ConditionExpression: aws.String("attribute_not_exists(#pk)"), ExpressionAttributeNames: map[string]string{"#pk": AttrPK}}})
+			// No condition of its own: the order item's version orders the writers, and a chunk
+			// already at this key can only be a deleted order's leftover (history.go).
+			w.items = append(w.items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: chunk}})
 		}
 		w.items = append(w.items, trackItems...)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -30,6 +31,10 @@ const chunkEntries = 16
 
 var emptyHistory = []byte("[]")
 
+// staleBefore is how much earlier than the order's receipt an entry kept apart may be and still be
+// the order's own (clocks of different functions disagree by far less).
+const staleBefore = 24 * time.Hour
+
 // stored is an order as its partition holds it.
 type stored struct {
 	o       *order.Order // with its whole history, in order
@@ -42,7 +47,7 @@ type stored struct {
 // its history chunks and any history entries of their own (the track index items are skipped).
 func (s *Store) load(ctx context.Context, id string) (stored, error) {
 	st := stored{inItem: emptyHistory}
-	var history []order.Event
+	var inItem, apart []order.Event // the item's entries; those of chunks and of items of their own
 	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
 		TableName:                 &s.table,
 		KeyConditionExpression:    aws.String("#pk = :pk"),
@@ -59,7 +64,7 @@ func (s *Store) load(ctx context.Context, id string) (stored, error) {
 			sk := str(item[AttrSK])
 			switch {
 			case sk == SKOrder:
-				doc, inItem, err := unpack(item[AttrDoc])
+				doc, raw, err := unpack(item[AttrDoc])
 				if err != nil {
 					return st, fmt.Errorf("get order %s: %w", id, err)
 				}
@@ -71,16 +76,16 @@ func (s *Store) load(ctx context.Context, id string) (stored, error) {
 					return st, fmt.Errorf("get order %s: version: %w", id, err)
 				}
 				st.o = &o
-				if inItem != nil {
+				if raw != nil {
 					var entries []order.Event
-					if err := json.Unmarshal(inItem, &entries); err != nil {
+					if err := json.Unmarshal(raw, &entries); err != nil {
 						return st, fmt.Errorf("get order %s: history: %w", id, err)
 					}
-					st.inItem, st.inCount = inItem, len(entries)
+					st.inItem, st.inCount = raw, len(entries)
 					if len(entries) > 0 {
 						st.inFirst = entries[0].Seq
 					}
-					history = append(history, entries...)
+					inItem = entries
 				}
 			case len(sk) > len(ChunkPrefix) && sk[:len(ChunkPrefix)] == ChunkPrefix:
 				b, _ := item[AttrDoc].(*types.AttributeValueMemberB)
@@ -95,21 +100,29 @@ func (s *Store) load(ctx context.Context, id string) (stored, error) {
 				if err != nil {
 					return st, fmt.Errorf("get order %s: history chunk %s: %w", id, sk, err)
 				}
-				history = append(history, entries...)
+				apart = append(apart, entries...)
 			case len(sk) > len(HistoryPrefix) && sk[:len(HistoryPrefix)] == HistoryPrefix:
 				var e order.Event
 				if err := json.Unmarshal([]byte(str(item[AttrDoc])), &e); err != nil {
 					return st, fmt.Errorf("get order %s: history %s: %w", id, sk, err)
 				}
-				history = append(history, e)
+				apart = append(apart, e)
 			}
 		}
 	}
 	if st.o == nil {
 		return st, order.ErrNotFound
 	}
-	// In seq order, each once (an entry is in exactly one place, unless an earlier version of this
-	// store copied entries of their own into the item).
+	// Entries kept apart from the item that are older than the order are another order's: one with
+	// the same id, received long before and deleted by TTL item by item, left some behind.
+	received := st.o.ReceivedAt.Add(-staleBefore)
+	history := inItem
+	for _, e := range apart {
+		if !e.At.Before(received) {
+			history = append(history, e)
+		}
+	}
+	// In seq order, each once: an entry is in one place, but where one is in two, the item's wins.
 	slices.SortStableFunc(history, func(a, b order.Event) int { return a.Seq - b.Seq })
 	st.o.History = slices.CompactFunc(history, func(a, b order.Event) bool { return a.Seq == b.Seq })
 	return st, nil

@@ -178,3 +178,68 @@ func (f *flakyPuts) RoundTrip(r *http.Request) (*http.Response, error) {
 func orderKey(id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{dynamostore.AttrPK: &types.AttributeValueMemberS{Value: id}, dynamostore.AttrSK: &types.AttributeValueMemberS{Value: dynamostore.SKOrder}}
 }
+
+// TestADeletedOrdersLeftoversAreNotItsSuccessors: DynamoDB's TTL deletes an order item by item, so
+// an order long gone may leave a history chunk and an entry of its own behind. A new order with the
+// same id (the purchase delivered again years later) reads none of their entries, and its history
+// moves into chunks over the old chunk's key without getting stuck.
+func TestADeletedOrdersLeftoversAreNotItsSuccessors(t *testing.T) {
+	db, table, _ := localaws.TestTable(t, "OrdersTable")
+	s := dynamostore.New(db, table)
+	ctx := t.Context()
+	old := usualOrder(t, "again")
+	for i := 2; i <= 20; i++ {
+		old.Record(order.Change{At: storetestTime.Add(time.Duration(i) * time.Minute), Reason: "long ago"})
+	}
+	if err := s.Create(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the order's 20 entries move into a chunk, HIST#000001
+		if _, err := s.Update(ctx, old.ID, func(o *order.Order) error {
+			o.Record(order.Change{At: storetestTime.Add(time.Hour), Reason: "long ago"})
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, key := range []map[string]types.AttributeValue{orderKey(old.ID)} { // TTL took the order item only
+		if _, err := db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &table, Key: key}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: map[string]types.AttributeValue{
+		dynamostore.AttrPK: &types.AttributeValueMemberS{Value: old.ID}, dynamostore.AttrSK: &types.AttributeValueMemberS{Value: dynamostore.HistoryKey(30)},
+		dynamostore.AttrDoc: &types.AttributeValueMemberS{Value: `{"seq":30,"at":"2026-11-01T12:00:00Z","from":"RECEIVED","to":"RECEIVED","actor":{"function":"old"},"reason":"long ago"}`},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+
+	later := storetestTime.Add(3 * 365 * 24 * time.Hour)
+	o, err := order.New(order.SourceMarketplace, "again", later, order.Actor{Function: "receiver"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create(ctx, o); err != nil {
+		t.Fatalf("the purchase again: %v", err)
+	}
+	for i := range 40 {
+		if _, err := s.Update(ctx, o.ID, func(o *order.Order) error {
+			o.Record(order.Change{At: later.Add(time.Duration(i+1) * time.Minute), Reason: "now"})
+			return nil
+		}); err != nil {
+			t.Fatalf("step %d of the new order: %v", i, err)
+		}
+	}
+	got, err := s.Get(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.History) != 41 || !got.History[0].At.Equal(later) {
+		t.Fatalf("%d entries, the first at %v; want the new order's 41, from %v", len(got.History), got.History[0].At, later)
+	}
+	for i, e := range got.History {
+		if e.Seq != i+1 || e.Reason == "long ago" {
+			t.Fatalf("entry %d: %+v", i, e)
+		}
+	}
+}
