@@ -22,21 +22,9 @@ const (
 // Backlog writes one record per state: how many wait in it and how long the oldest has waited.
 // Without a namespace (local runs without one) it writes the same as plain log lines.
 func Backlog(ctx context.Context, log *slog.Logger, namespace string, ws []backlog.Waiting, now time.Time) {
+	s := &Sink{Log: log, Namespace: namespace, Now: func() time.Time { return now }}
 	for _, w := range ws {
-		attrs := []any{"State", w.State, OrdersWaiting, w.Count, OldestWaitingSeconds, int64(w.Oldest.Seconds()), "needsPerson", w.NeedsPerson}
-		if namespace != "" {
-			attrs = append(attrs, "_aws", map[string]any{
-				"Timestamp": now.UnixMilli(),
-				"CloudWatchMetrics": []map[string]any{{
-					"Namespace":  namespace,
-					"Dimensions": [][]string{{"State"}},
-					"Metrics": []map[string]string{
-						{"Name": OrdersWaiting, "Unit": "Count"},
-						{"Name": OldestWaitingSeconds, "Unit": "Seconds"},
-					},
-				}},
-			})
-		}
-		log.InfoContext(ctx, "backlog", attrs...)
+		s.write(ctx, "backlog", [][]string{{"State"}}, []metric{{OrdersWaiting, "Count"}, {OldestWaitingSeconds, "Seconds"}},
+			[]any{"State", w.State, OrdersWaiting, w.Count, OldestWaitingSeconds, int64(w.Oldest.Seconds()), "needsPerson", w.NeedsPerson})
 	}
 }

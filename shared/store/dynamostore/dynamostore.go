@@ -172,7 +172,7 @@ func (s *Store) NeedingWork(ctx context.Context, st order.State, before time.Tim
 			return nil, fmt.Errorf("orders needing work in %s: %w", st, err)
 		}
 		for _, item := range page.Items {
-			o, err := decodeOrder(item)
+			o, _, err := decodeOrder(item)
 			if err != nil {
 				return nil, err
 			}
@@ -304,8 +304,8 @@ func conflict(err error) bool {
 }
 
 // retention returns what marks an item of the order for DynamoDB's TTL deletion at the order's
-// RetainUntil: the order item and every track index item carry the same time, so the order goes as
-// a whole. Without RetainUntil it marks nothing.
+// RetainUntil: the order item, its history chunks and every track index item carry the same time,
+// so the order goes as a whole. Without RetainUntil it marks nothing.
 func retention(o *order.Order) func(map[string]types.AttributeValue) {
 	if o.RetainUntil.IsZero() {
 		return func(map[string]types.AttributeValue) {}
@@ -318,22 +318,23 @@ func retention(o *order.Order) func(map[string]types.AttributeValue) {
 // zero-padded so entries sort in order.
 func HistoryKey(seq int) string { return fmt.Sprintf("%s%06d", HistoryPrefix, seq) }
 
-// decodeOrder reads an order item, without the history it holds.
-func decodeOrder(item map[string]types.AttributeValue) (*order.Order, error) {
+// decodeOrder reads an order item: the order, and the history it holds as stored (a JSON array;
+// nil for the earlier forms, whose history is in items of its own).
+func decodeOrder(item map[string]types.AttributeValue) (*order.Order, []byte, error) {
 	var o order.Order
-	doc, _, err := unpack(item[AttrDoc])
+	doc, history, err := unpack(item[AttrDoc])
 	if err != nil {
-		return nil, fmt.Errorf("decode order %s: %w", str(item[AttrPK]), err)
+		return nil, nil, fmt.Errorf("decode order %s: %w", str(item[AttrPK]), err)
 	}
 	if err := json.Unmarshal(doc, &o); err != nil {
-		return nil, fmt.Errorf("decode order %s: %w", str(item[AttrPK]), err)
+		return nil, nil, fmt.Errorf("decode order %s: %w", str(item[AttrPK]), err)
 	}
 	v, err := strconv.Atoi(numStr(item[AttrVersion]))
 	if err != nil {
-		return nil, fmt.Errorf("decode order %s: version: %w", str(item[AttrPK]), err)
+		return nil, nil, fmt.Errorf("decode order %s: version: %w", str(item[AttrPK]), err)
 	}
 	o.Version = v
-	return &o, nil
+	return &o, history, nil
 }
 
 // cancellation returns the first non-None cancellation reason of a transaction, if err is one.

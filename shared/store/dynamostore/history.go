@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -64,18 +63,11 @@ func (s *Store) load(ctx context.Context, id string) (stored, error) {
 			sk := str(item[AttrSK])
 			switch {
 			case sk == SKOrder:
-				doc, raw, err := unpack(item[AttrDoc])
+				o, raw, err := decodeOrder(item)
 				if err != nil {
 					return st, fmt.Errorf("get order %s: %w", id, err)
 				}
-				var o order.Order
-				if err := json.Unmarshal(doc, &o); err != nil {
-					return st, fmt.Errorf("get order %s: %w", id, err)
-				}
-				if o.Version, err = strconv.Atoi(numStr(item[AttrVersion])); err != nil {
-					return st, fmt.Errorf("get order %s: version: %w", id, err)
-				}
-				st.o = &o
+				st.o = o
 				if raw != nil {
 					var entries []order.Event
 					if err := json.Unmarshal(raw, &entries); err != nil {

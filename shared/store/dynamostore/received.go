@@ -114,7 +114,7 @@ func (s *Store) orderItems(ctx context.Context, ids []string) ([]*order.Order, e
 			return nil, fmt.Errorf("read %d orders: %w", len(ids), err)
 		}
 		for _, item := range res.Responses[s.table] {
-			o, err := decodeOrder(item)
+			o, _, err := decodeOrder(item)
 			if err != nil {
 				return nil, err
 			}
